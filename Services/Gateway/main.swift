@@ -1,0 +1,1 @@
+print("stakeline: not built yet")

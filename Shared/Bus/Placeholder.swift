@@ -1,0 +1,2 @@
+import CZeroMQ
+public enum BusPlaceholder {}

@@ -1,0 +1,52 @@
+/// The schema version every envelope carries as `v`.
+public let schemaVersion = 1
+
+/// A command sent to the owning service's request endpoint (DESIGN.md §4).
+/// `{"v":1,"id":"…","type":"ledger.stake","actor":"alice","body":{…}}`
+public struct CommandEnvelope: Sendable, Hashable {
+    /// Client-made idempotency key: 1…128 chars of `[A-Za-z0-9._:-]`.
+    public var id: String
+    /// `<service>.<command>`, e.g. `ledger.ping`, `events.since`, `status`.
+    public var type: String
+    /// Who asks; checked by the service before anything changes (DESIGN.md §9).
+    public var actor: String
+    public var body: JSON
+    public init(id: String, type: String, actor: String, body: JSON) {
+        self.id = id; self.type = type; self.actor = actor; self.body = body
+    }
+    /// Decodes and validates an envelope. Throws with a stable code on any defect.
+    public init(bytes: some Collection<UInt8>) throws(ContractError) { fatalError("unimplemented") }
+    public func encoded() -> [UInt8] { fatalError("unimplemented") }
+}
+
+/// The single reply to a command.
+/// `{"v":1,"id":"…","ok":true,"result":{…}}` or `{"v":1,"id":"…","ok":false,"error":{"code":"…","message":"…"}}`
+public struct ReplyEnvelope: Sendable, Hashable {
+    public var id: String
+    public var outcome: Outcome
+    public enum Outcome: Sendable, Hashable {
+        case ok(JSON)
+        case error(ContractError)
+    }
+    public init(id: String, outcome: Outcome) { self.id = id; self.outcome = outcome }
+    public init(bytes: some Collection<UInt8>) throws(ContractError) { fatalError("unimplemented") }
+    public func encoded() -> [UInt8] { fatalError("unimplemented") }
+}
+
+/// An event as journaled and published: `(source, seq)` is its position in the source's journal.
+/// `{"v":1,"source":"ledger","seq":42,"type":"ledger.Staked","epoch":1201,"body":{…}}`
+public struct EventEnvelope: Sendable, Hashable {
+    public var source: String
+    public var seq: UInt64
+    /// `<source>.<EventName>`, e.g. `ledger.Pinged`. The bus topic is `type + "."`.
+    public var type: String
+    public var epoch: UInt64?
+    public var body: JSON
+    public init(source: String, seq: UInt64, type: String, epoch: UInt64?, body: JSON) {
+        self.source = source; self.seq = seq; self.type = type; self.epoch = epoch; self.body = body
+    }
+    public init(bytes: some Collection<UInt8>) throws(ContractError) { fatalError("unimplemented") }
+    public func encoded() -> [UInt8] { fatalError("unimplemented") }
+    /// The bus topic frame: `type` followed by a dot, so prefixes never collide.
+    public var topic: String { type + "." }
+}

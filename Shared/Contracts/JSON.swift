@@ -1,0 +1,14 @@
+/// A parsed JSON value.
+///
+/// Numbers keep their source text (`.number("42")`) so that nothing is lost to `Double`;
+/// amounts never travel as numbers anyway (they are decimal strings, DESIGN.md §4).
+/// Objects keep their keys in a dictionary; the writer emits them sorted so bytes are
+/// deterministic (journal, golden tests, idempotency fingerprints).
+public enum JSON: Sendable, Hashable {
+    case null
+    case bool(Bool)
+    case number(String)
+    case string(String)
+    case array([JSON])
+    case object([String: JSON])
+}

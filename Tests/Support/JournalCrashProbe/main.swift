@@ -1,0 +1,2 @@
+import ServiceKit
+print("probe")
