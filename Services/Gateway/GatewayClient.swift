@@ -1,0 +1,98 @@
+import ArgumentParser
+import Bus
+import Contracts
+import Foundation
+import ServiceKit
+
+/// Sends commands to services and turns replies into output or a `GatewayFailure`.
+struct GatewayClient {
+    let config: StackConfig
+    let options: GlobalOptions
+    let context = ZMQContext()
+
+    init(options: GlobalOptions) throws {
+        self.options = options
+        self.config = try options.loadConfig()
+    }
+
+    var timeoutMs: Int { options.timeoutMs ?? config.requestTimeoutMs }
+
+    /// Sends one command and returns the raw reply (error replies included).
+    func send(to endpoint: String, type: String, actor: String, body: JSON, id: String? = nil) throws -> ReplyEnvelope {
+        let command = CommandEnvelope(id: id ?? CommandID.random(), type: type, actor: actor, body: body)
+        let client = RequestClient(context: context, endpoint: endpoint, timeoutMs: timeoutMs, attemptsMax: options.attempts)
+        do {
+            return try client.request(command)
+        } catch {
+            throw GatewayFailure.unreachable("\(endpoint): \(error)")
+        }
+    }
+
+    /// Sends a command and returns its result, or throws the refusal.
+    func call(_ service: ServiceName, _ type: String, actor: String, body: JSON, id: String? = nil) throws -> JSON {
+        let reply = try send(to: config.endpoint(for: service), type: type, actor: actor, body: body, id: id)
+        switch reply.outcome {
+        case .ok(let result): return result
+        case .error(let error): throw GatewayFailure.refused(code: error.code.rawValue, message: error.message)
+        }
+    }
+}
+
+/// Command ids made by the gateway: 128 random bits in hex.
+enum CommandID {
+    static func random() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let high = generator.next() as UInt64
+        let low = generator.next() as UInt64
+        return hex(high) + hex(low)
+    }
+
+    private static func hex(_ value: UInt64) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+}
+
+/// Writes output: JSON as the services sent it, or human text.
+enum Output {
+    static func json(_ value: JSON) {
+        print(String(decoding: JSONCodec.serialize(value), as: UTF8.self))
+    }
+
+    static func error(_ text: String) {
+        FileHandle.standardError.write(Data(("error: " + text + "\n").utf8))
+    }
+
+    /// A fixed-width table with a header row.
+    static func table(_ header: [String], _ rows: [[String]]) {
+        var widths = header.map(\.count)
+        for row in rows {
+            for (index, cell) in row.enumerated() where index < widths.count {
+                widths[index] = max(widths[index], cell.count)
+            }
+        }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { index, cell in
+                index == cells.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }
+        print(line(header))
+        for row in rows { print(line(row)) }
+    }
+}
+
+extension ParsableCommand {
+    /// Runs `body`, mapping failures to their exit codes and messages.
+    func guarded(json: Bool, _ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let failure as GatewayFailure {
+            if json, case .refused(let code, let message) = failure {
+                Output.json(.object(["ok": .bool(false), "error": .object(["code": .string(code), "message": .string(message)])]))
+            } else {
+                Output.error(failure.description)
+            }
+            throw failure.exitCode
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import ArgumentParser
+import Contracts
+import ServiceKit
+
+extension Stakeline {
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show every process of the stack: health, journal seq, uptime.",
+            discussion: "Exits 0 when all five processes answer, 69 when any does not.")
+
+        @OptionGroup var global: GlobalOptions
+
+        func run() throws {
+            try guarded(json: global.json) {
+                let client = try GatewayClient(options: global)
+                var rows: [(name: String, endpoint: String, status: JSON?, problem: String?)] = []
+                let targets = [("bus", client.config.bus.control)]
+                    + ServiceName.allCases.map { ($0.rawValue, client.config.endpoint(for: $0)) }
+                for (name, endpoint) in targets {
+                    do {
+                        let reply = try client.send(to: endpoint, type: "status", actor: "stakeline", body: .object([:]))
+                        switch reply.outcome {
+                        case .ok(let result): rows.append((name, endpoint, result, nil))
+                        case .error(let error): rows.append((name, endpoint, nil, error.description))
+                        }
+                    } catch let failure as GatewayFailure {
+                        rows.append((name, endpoint, nil, failure.description))
+                    }
+                }
+                let allHealthy = rows.allSatisfy { $0.status != nil }
+                if global.json {
+                    Output.json(.object([
+                        "healthy": .bool(allHealthy),
+                        "processes": .array(rows.map { row in
+                            row.status ?? .object([
+                                "service": .string(row.name), "healthy": .bool(false),
+                                "endpoint": .string(row.endpoint), "error": .string(row.problem ?? "")])
+                        }),
+                    ]))
+                } else {
+                    Output.table(
+                        ["PROCESS", "HEALTH", "SEQ", "UPTIME", "PID", "ENDPOINT"],
+                        rows.map { row in
+                            guard let status = row.status else {
+                                return [row.name, "unreachable", "-", "-", "-", row.endpoint]
+                            }
+                            let seq = (try? status.uint64("journalSeq")).map(String.init) ?? "-"
+                            let uptime = (try? status.uint64("uptimeSeconds")).map(Format.duration) ?? "-"
+                            let pid = (try? status.uint64("pid")).map(String.init) ?? "-"
+                            return [row.name, "healthy", seq, uptime, pid, row.endpoint]
+                        })
+                }
+                if !allHealthy {
+                    throw GatewayFailure.unreachable(
+                        rows.filter { $0.status == nil }.map(\.name).joined(separator: ", ") + " did not answer")
+                }
+            }
+        }
+    }
+}
+
+enum Format {
+    /// `3d 4h`, `5h 2m`, `7m 3s`, `12s`.
+    static func duration(_ seconds: UInt64) -> String {
+        let days = seconds / 86_400, hours = seconds / 3600 % 24, minutes = seconds / 60 % 60, secs = seconds % 60
+        if days > 0 { return "\(days)d \(hours)h" }
+        if hours > 0 { return "\(hours)h \(minutes)m" }
+        if minutes > 0 { return "\(minutes)m \(secs)s" }
+        return "\(secs)s"
+    }
+}

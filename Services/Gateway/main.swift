@@ -1,1 +1,0 @@
-print("stakeline: not built yet")

@@ -1,2 +1,0 @@
-import CZeroMQ
-public enum BusPlaceholder {}
