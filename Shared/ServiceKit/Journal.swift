@@ -81,12 +81,17 @@ public final class Journal: Sendable {
         configuration.foreignKeysEnabled = true
         // A writer never waits for another writer (there is one); readers never block in WAL.
         configuration.busyMode = .timeout(5)
-        let synchronous = durability == .full ? "FULL" : "NORMAL"
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
-        }
         do {
             let pool = try DatabasePool(path: path, configuration: configuration)
+            // `synchronous` is per connection, and DatabasePool sets NORMAL on its writer while
+            // it sets up WAL (after `prepareDatabase` runs), so set ours on the writer afterwards.
+            // The pool keeps that one writer connection for its lifetime.
+            let level = try pool.writeWithoutTransaction { db in
+                let synchronous = durability == .full ? "FULL" : "NORMAL"
+                try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+                return try Int.fetchOne(db, sql: "PRAGMA synchronous")
+            }
+            precondition(level == (durability == .full ? 2 : 1), "PRAGMA synchronous did not take")
             try Journal.migrator.migrate(pool)
             let maxSeq = try pool.read { db in
                 try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM events") ?? 0
