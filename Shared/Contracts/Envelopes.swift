@@ -15,8 +15,23 @@ public struct CommandEnvelope: Sendable, Hashable {
         self.id = id; self.type = type; self.actor = actor; self.body = body
     }
     /// Decodes and validates an envelope. Throws with a stable code on any defect.
-    public init(bytes: some Collection<UInt8>) throws(ContractError) { fatalError("unimplemented") }
-    public func encoded() -> [UInt8] { fatalError("unimplemented") }
+    public init(bytes: some Collection<UInt8>) throws(ContractError) {
+        self = try JSONCodec.withBytes(bytes) { (buffer) throws(ContractError) in try CommandEnvelope(buffer) }
+    }
+    /// Compact JSON: `{"v":1,"id":…,"type":…,"actor":…,"body":…}` in that order, body keys sorted.
+    public func encoded() -> [UInt8] {
+        var writer = JSONWriter(capacity: 128 + id.utf8.count + type.utf8.count + actor.utf8.count)
+        writer.writeASCII("{\"v\":1,\"id\":")
+        writer.writeString(id)
+        writer.writeASCII(",\"type\":")
+        writer.writeString(type)
+        writer.writeASCII(",\"actor\":")
+        writer.writeString(actor)
+        writer.writeASCII(",\"body\":")
+        writer.write(body)
+        writer.bytes.append(UInt8(ascii: "}"))
+        return writer.bytes
+    }
 }
 
 /// The single reply to a command.
@@ -29,8 +44,29 @@ public struct ReplyEnvelope: Sendable, Hashable {
         case error(ContractError)
     }
     public init(id: String, outcome: Outcome) { self.id = id; self.outcome = outcome }
-    public init(bytes: some Collection<UInt8>) throws(ContractError) { fatalError("unimplemented") }
-    public func encoded() -> [UInt8] { fatalError("unimplemented") }
+    public init(bytes: some Collection<UInt8>) throws(ContractError) {
+        self = try JSONCodec.withBytes(bytes) { (buffer) throws(ContractError) in try ReplyEnvelope(buffer) }
+    }
+    /// Compact JSON: `{"v":1,"id":…,"ok":true,"result":…}` or
+    /// `{"v":1,"id":…,"ok":false,"error":{"code":…,"message":…}}`, in that order.
+    public func encoded() -> [UInt8] {
+        var writer = JSONWriter(capacity: 128 + id.utf8.count)
+        writer.writeASCII("{\"v\":1,\"id\":")
+        writer.writeString(id)
+        switch outcome {
+        case .ok(let result):
+            writer.writeASCII(",\"ok\":true,\"result\":")
+            writer.write(result)
+        case .error(let error):
+            writer.writeASCII(",\"ok\":false,\"error\":{\"code\":")
+            writer.writeString(error.code.rawValue)
+            writer.writeASCII(",\"message\":")
+            writer.writeString(error.message)
+            writer.bytes.append(UInt8(ascii: "}"))
+        }
+        writer.bytes.append(UInt8(ascii: "}"))
+        return writer.bytes
+    }
 }
 
 /// An event as journaled and published: `(source, seq)` is its position in the source's journal.
@@ -45,8 +81,28 @@ public struct EventEnvelope: Sendable, Hashable {
     public init(source: String, seq: UInt64, type: String, epoch: UInt64?, body: JSON) {
         self.source = source; self.seq = seq; self.type = type; self.epoch = epoch; self.body = body
     }
-    public init(bytes: some Collection<UInt8>) throws(ContractError) { fatalError("unimplemented") }
-    public func encoded() -> [UInt8] { fatalError("unimplemented") }
+    public init(bytes: some Collection<UInt8>) throws(ContractError) {
+        self = try JSONCodec.withBytes(bytes) { (buffer) throws(ContractError) in try EventEnvelope(buffer) }
+    }
+    /// Compact JSON: `{"v":1,"source":…,"seq":…,"type":…,"epoch":…,"body":…}` in that order;
+    /// `epoch` is omitted when nil.
+    public func encoded() -> [UInt8] {
+        var writer = JSONWriter(capacity: 256 + type.utf8.count)
+        writer.writeASCII("{\"v\":1,\"source\":")
+        writer.writeString(source)
+        writer.writeASCII(",\"seq\":")
+        writer.writeUInt64(seq)
+        writer.writeASCII(",\"type\":")
+        writer.writeString(type)
+        if let epoch {
+            writer.writeASCII(",\"epoch\":")
+            writer.writeUInt64(epoch)
+        }
+        writer.writeASCII(",\"body\":")
+        writer.write(body)
+        writer.bytes.append(UInt8(ascii: "}"))
+        return writer.bytes
+    }
     /// The bus topic frame: `type` followed by a dot, so prefixes never collide.
     public var topic: String { type + "." }
 }

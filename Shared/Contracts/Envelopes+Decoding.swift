@@ -1,0 +1,133 @@
+// Decoding and validation of the three envelopes.
+//
+// Order of checks, the same for every envelope, so that each defect maps to one code:
+// 1. size (`message_too_large`), 2. JSON syntax of the whole frame (`malformed_json`),
+// 3. the top level is an object (`invalid_envelope`), 4. `v` (`missing_field`, `wrong_type`,
+// `unsupported_version`), 5. the other fields in the order they are written, each first for
+// presence (`missing_field`), then JSON type (`wrong_type`), then value (`invalid_envelope`).
+// Unknown top-level fields are ignored (forward compatibility).
+
+extension CommandEnvelope {
+    /// Decodes from a byte array without copying it.
+    public init(bytes: [UInt8]) throws(ContractError) {
+        self = try bytes.withUnsafeBufferPointer { (buffer) throws(ContractError) in try CommandEnvelope(buffer) }
+    }
+
+    /// Decodes from raw memory (e.g. a ZeroMQ frame) without copying it.
+    public init(bytes: UnsafeRawBufferPointer) throws(ContractError) {
+        try self.init(bytes.assumingMemoryBound(to: UInt8.self))
+    }
+
+    init(_ buffer: UnsafeBufferPointer<UInt8>) throws(ContractError) {
+        try self.init(json: try JSONCodec.parse(buffer))
+    }
+
+    /// Validates an already parsed envelope (the same checks as `init(bytes:)` after parsing).
+    /// An absent `body` reads as `{}`.
+    public init(json: JSON) throws(ContractError) {
+        let object = try EnvelopeFields.object(json, what: "a command envelope")
+        try EnvelopeFields.version(object["v"])
+        let id = try EnvelopeFields.string(object["id"], field: "id")
+        try EnvelopeFields.checkID(id)
+        let type = try EnvelopeFields.string(object["type"], field: "type")
+        try EnvelopeFields.checkType(type)
+        let actor = try EnvelopeFields.string(object["actor"], field: "actor")
+        try EnvelopeFields.checkActor(actor)
+        let body = try EnvelopeFields.body(object["body"], field: "body", default: .object([:]))
+        self.init(id: id, type: type, actor: actor, body: body)
+    }
+
+    /// Checks the fields as a decoder would; `encoded()` of a valid envelope always decodes.
+    public func validate() throws(ContractError) {
+        try EnvelopeFields.checkID(id)
+        try EnvelopeFields.checkType(type)
+        try EnvelopeFields.checkActor(actor)
+        guard body.isObject else { throw FieldError.wrongType("body", expected: "an object", got: body) }
+    }
+}
+
+extension ReplyEnvelope {
+    /// Decodes from a byte array without copying it.
+    public init(bytes: [UInt8]) throws(ContractError) {
+        self = try bytes.withUnsafeBufferPointer { (buffer) throws(ContractError) in try ReplyEnvelope(buffer) }
+    }
+
+    /// Decodes from raw memory (e.g. a ZeroMQ frame) without copying it.
+    public init(bytes: UnsafeRawBufferPointer) throws(ContractError) {
+        try self.init(bytes.assumingMemoryBound(to: UInt8.self))
+    }
+
+    init(_ buffer: UnsafeBufferPointer<UInt8>) throws(ContractError) {
+        try self.init(json: try JSONCodec.parse(buffer))
+    }
+
+    /// Validates an already parsed reply. `result` may be any JSON value but must be present
+    /// when `ok` is true; `error` must be an object with `code` and `message` when `ok` is false.
+    /// The field not selected by `ok` is ignored. The id may be empty (see `EnvelopeLimits`).
+    public init(json: JSON) throws(ContractError) {
+        let object = try EnvelopeFields.object(json, what: "a reply envelope")
+        try EnvelopeFields.version(object["v"])
+        let id = try EnvelopeFields.string(object["id"], field: "id")
+        try EnvelopeFields.checkID(id, allowEmpty: true)
+        let ok = try EnvelopeFields.bool(object["ok"], field: "ok")
+        if ok {
+            guard let result = object["result"] else { throw ContractError(.missingField, "missing field result") }
+            self.init(id: id, outcome: .ok(result))
+        } else {
+            let error = try EnvelopeFields.body(object["error"], field: "error", default: nil)
+            let code = try EnvelopeFields.string(error["code"], field: "error.code")
+            try EnvelopeFields.checkErrorCode(code)
+            let message = try EnvelopeFields.string(error["message"], field: "error.message")
+            self.init(id: id, outcome: .error(ContractError(ErrorCode(rawValue: code), message)))
+        }
+    }
+
+    /// Checks the fields as a decoder would; `encoded()` of a valid envelope always decodes.
+    public func validate() throws(ContractError) {
+        try EnvelopeFields.checkID(id, allowEmpty: true)
+        if case .error(let error) = outcome { try EnvelopeFields.checkErrorCode(error.code.rawValue) }
+    }
+}
+
+extension EventEnvelope {
+    /// Decodes from a byte array without copying it.
+    public init(bytes: [UInt8]) throws(ContractError) {
+        self = try bytes.withUnsafeBufferPointer { (buffer) throws(ContractError) in try EventEnvelope(buffer) }
+    }
+
+    /// Decodes from raw memory (e.g. a ZeroMQ frame) without copying it.
+    public init(bytes: UnsafeRawBufferPointer) throws(ContractError) {
+        try self.init(bytes.assumingMemoryBound(to: UInt8.self))
+    }
+
+    init(_ buffer: UnsafeBufferPointer<UInt8>) throws(ContractError) {
+        try self.init(json: try JSONCodec.parse(buffer))
+    }
+
+    /// Validates an already parsed event. `epoch` absent or `null` reads as nil; `body` is
+    /// required (services always write it).
+    public init(json: JSON) throws(ContractError) {
+        let object = try EnvelopeFields.object(json, what: "an event envelope")
+        try EnvelopeFields.version(object["v"])
+        let source = try EnvelopeFields.string(object["source"], field: "source")
+        try EnvelopeFields.checkSource(source)
+        let seq = try EnvelopeFields.uint64(object["seq"], field: "seq")
+        try EnvelopeFields.checkSeq(seq)
+        let type = try EnvelopeFields.string(object["type"], field: "type")
+        try EnvelopeFields.checkType(type)
+        var epoch: UInt64? = nil
+        if let value = object["epoch"], value != .null {
+            epoch = try EnvelopeFields.uint64(value, field: "epoch")
+        }
+        let body = try EnvelopeFields.body(object["body"], field: "body", default: nil)
+        self.init(source: source, seq: seq, type: type, epoch: epoch, body: body)
+    }
+
+    /// Checks the fields as a decoder would; `encoded()` of a valid envelope always decodes.
+    public func validate() throws(ContractError) {
+        try EnvelopeFields.checkSource(source)
+        try EnvelopeFields.checkSeq(seq)
+        try EnvelopeFields.checkType(type)
+        guard body.isObject else { throw FieldError.wrongType("body", expected: "an object", got: body) }
+    }
+}
