@@ -76,11 +76,11 @@ while index < arguments.count {
 StakelineLogging.bootstrap(service: "bus", level: .info)
 let logger = Logger(label: "stakeline.bus")
 do {
-    let config = try StackConfig.load(configFile: configFile, environment: ProcessInfo.processInfo.environment, overrides: [:])
+    let config = try StackConfig.load(configPath: configFile, environment: ProcessInfo.processInfo.environment, overrides: [:])
     let proxy = BusProxy(
-        publishersEndpoint: config.bindAddress(for: config.bus.publishers),
-        subscribersEndpoint: config.bindAddress(for: config.bus.subscribers),
-        controlEndpoint: config.bindAddress(for: config.bus.control))
+        publishersEndpoint: StackConfig.bindAddress(for: config.bus.publishers),
+        subscribersEndpoint: StackConfig.bindAddress(for: config.bus.subscribers),
+        controlEndpoint: StackConfig.bindAddress(for: config.bus.control))
     let group = ServiceGroup(
         services: [BusService(proxy: proxy, logger: logger)], gracefulShutdownSignals: [.sigterm, .sigint],
         logger: logger)

@@ -24,7 +24,7 @@ struct GlobalOptions: ParsableArguments {
 
     func loadConfig() throws -> StackConfig {
         do {
-            return try StackConfig.load(configFile: config, environment: ProcessEnvironment.current, overrides: [:])
+            return try StackConfig.load(configPath: config, environment: ProcessEnvironment.current, overrides: [:])
         } catch {
             throw GatewayFailure.usage("configuration: \(error)")
         }

@@ -28,7 +28,7 @@ public enum ServiceMain {
         let logger = Logger(label: "stakeline.\(name)")
         do {
             let config = try StackConfig.load(
-                configFile: flags.configFile, environment: ProcessInfo.processInfo.environment,
+                configPath: flags.configFile, environment: ProcessInfo.processInfo.environment,
                 overrides: flags.overrides)
             guard let service = ServiceName(rawValue: name) else { preconditionFailure("unknown service \(name)") }
             try FileManager.default.createDirectory(atPath: config.dataDir, withIntermediateDirectories: true)
@@ -38,7 +38,7 @@ public enum ServiceMain {
                 sources[source.rawValue] = config.endpoint(for: source)
             }
             let options = RuntimeOptions(
-                requestEndpoint: config.bindAddress(for: config.endpoint(for: service)),
+                requestEndpoint: config.bindAddress(for: service),
                 busPublishersEndpoint: config.bus.publishers,
                 busSubscribersEndpoint: config.bus.subscribers,
                 sourceEndpoints: sources,

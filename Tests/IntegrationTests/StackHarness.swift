@@ -1,0 +1,145 @@
+import Bus
+import Contracts
+import Foundation
+import Testing
+
+/// A whole stack of real processes under the real supervisor, started through `scripts/stack` in
+/// a temporary directory on free loopback ports, driven through the real `stakeline` CLI and
+/// sockets.
+final class StackHarness {
+    let root: URL
+    let home: URL
+    let binDir: URL
+    let configPath: String
+    let endpoints: [String: String]
+    let busControl: String
+    let busPublishers: String
+    let busSubscribers: String
+    let context = ZMQContext()
+
+    static let services = ["ledger", "rewards", "operators", "slashing"]
+
+    init() throws {
+        root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        binDir = root.appendingPathComponent(".build/debug")
+        home = FileManager.default.temporaryDirectory.appendingPathComponent("stakeline-it-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+        var endpoints: [String: String] = [:]
+        for service in Self.services { endpoints[service] = LoopbackPort.endpoint() }
+        self.endpoints = endpoints
+        busPublishers = LoopbackPort.endpoint()
+        busSubscribers = LoopbackPort.endpoint()
+        busControl = LoopbackPort.endpoint()
+        let config: [String: Any] = [
+            "dataDir": home.appendingPathComponent("data").path,
+            "bus": ["publishers": busPublishers, "subscribers": busSubscribers, "control": busControl],
+            "services": endpoints,
+            "heartbeatIntervalMs": 200,
+            "requestTimeoutMs": 2000,
+        ]
+        configPath = home.appendingPathComponent("stakeline.json").path
+        try JSONSerialization.data(withJSONObject: config, options: [.sortedKeys])
+            .write(to: URL(fileURLWithPath: configPath))
+    }
+
+    var environment: [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["STAKELINE_HOME"] = home.path
+        environment["STAKELINE_CONFIG"] = configPath
+        environment["STAKELINE_BIN"] = binDir.path
+        return environment
+    }
+
+    struct Run {
+        let exitCode: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    /// Runs a program to completion, output captured through files (no pipe deadlock).
+    func run(_ executable: URL, _ arguments: [String]) throws -> Run {
+        let out = home.appendingPathComponent("out-\(UUID().uuidString)")
+        let err = home.appendingPathComponent("err-\(UUID().uuidString)")
+        FileManager.default.createFile(atPath: out.path, contents: nil)
+        FileManager.default.createFile(atPath: err.path, contents: nil)
+        defer {
+            try? FileManager.default.removeItem(at: out)
+            try? FileManager.default.removeItem(at: err)
+        }
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.environment = environment
+        process.currentDirectoryURL = root
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        process.standardError = try FileHandle(forWritingTo: err)
+        try process.run()
+        process.waitUntilExit()
+        return Run(
+            exitCode: process.terminationStatus,
+            stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+    }
+
+    func stack(_ arguments: String...) throws -> Run {
+        try run(URL(fileURLWithPath: "/bin/bash"), [root.appendingPathComponent("scripts/stack").path] + arguments)
+    }
+
+    /// The real CLI.
+    func cli(_ arguments: String...) throws -> Run {
+        try run(binDir.appendingPathComponent("stakeline"), arguments)
+    }
+
+    func up() throws {
+        let result = try stack("up")
+        try #require(result.exitCode == 0, "stack up failed:\n\(result.stdout)\n\(result.stderr)")
+    }
+
+    func down() {
+        _ = try? stack("down")
+        try? FileManager.default.removeItem(at: home)
+    }
+
+    /// Sends a command straight over a socket, as any client would.
+    func request(_ service: String, type: String, actor: String = "tester", body: JSON = .object([:]),
+                 id: String = UUID().uuidString) throws -> ReplyEnvelope {
+        let client = RequestClient(context: context, endpoint: endpoints[service]!, timeoutMs: 2000, attemptsMax: 10)
+        return try client.request(CommandEnvelope(id: id, type: type, actor: actor, body: body))
+    }
+
+    func result(_ service: String, type: String, body: JSON = .object([:])) throws -> JSON {
+        let reply = try request(service, type: type, body: body)
+        guard case .ok(let result) = reply.outcome else {
+            throw ContractError(.internalError, "\(type) refused: \(reply.outcome)")
+        }
+        return result
+    }
+
+    func pid(of process: String) throws -> Int32 {
+        let status = try cli("status", "--json")
+        let json = try JSONCodec.parse(Array(status.stdout.utf8))
+        for entry in try json.array("processes") where (try? entry.string("service")) == process {
+            return Int32(try entry.uint64("pid"))
+        }
+        throw ContractError(.notFound, "no pid for \(process) in \(status.stdout)")
+    }
+
+    /// Polls until `condition` holds or `seconds` pass; returns whether it held.
+    func eventually(seconds: Double = 30, _ condition: () throws -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if (try? condition()) == true { return true }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        return false
+    }
+
+    /// What `service` observed of `source`'s pings: (count, seq sum).
+    func observed(_ service: String, of source: String) throws -> (count: UInt64, seqSum: UInt64) {
+        let pings = try result(service, type: service + ".pings")
+        guard let entry = try pings.object("observed")[source] else { return (0, 0) }
+        return (try entry.uint64("count"), try entry.uint64("seqSum"))
+    }
+}
