@@ -1,4 +1,5 @@
 import ArgumentParser
+import ServiceKit
 
 /// The gateway CLI: every user-facing command. It holds no state and no domain logic; it builds
 /// commands, sends them to the owning service, and prints the replies.

@@ -70,7 +70,12 @@ public final class EventPublisher: Sendable {
             droppedCount.add(UInt64(messages.count - accepted), ordering: .relaxed)
         }
         // The heartbeat announces the journal head even if the outbox dropped the tail.
-        lastSeq.store(last.seq, ordering: .releasing)
+        noteJournaled(upTo: last.seq)
+    }
+
+    /// Records the journal head for the heartbeat without publishing anything.
+    public func noteJournaled(upTo seq: UInt64) {
+        lastSeq.store(seq, ordering: .releasing)
     }
 
     public var stats: (published: UInt64, dropped: UInt64) {

@@ -19,17 +19,17 @@ final class FakeSource: Sendable {
         server = RequestServer(endpoint: requestEndpoint)
         publisher = EventPublisher(source: name, endpoint: busPublishers, heartbeatIntervalMs: 100)
         try publisher.start(context: context, lastSeq: 0, logger: Logger(label: "test"))
-        try server.start(context: context, logger: Logger(label: "test")) { [journal, server] request in
+        try server.start(context: context, logger: Logger(label: "test")) { [self] request in
             guard let command = try? CommandEnvelope(bytes: request.payload) else { return }
             let after = (try? command.body.uint64("after")) ?? 0
             let limit = Int((try? command.body.uint64("limit")) ?? 100)
-            let (page, head) = journal.withLock { events in
+            let (page, head) = self.journal.withLock { events in
                 (Array(events.filter { $0.seq > after }.prefix(limit)), UInt64(events.count))
             }
             let result = JSON.object([
                 "events": .array(page.map { try! JSONCodec.parse($0.encoded()) }), "lastSeq": .int(head),
             ])
-            server.reply(to: request.route, payload: ReplyEnvelope(id: command.id, outcome: .ok(result)).encoded())
+            self.server.reply(to: request.route, payload: ReplyEnvelope(id: command.id, outcome: .ok(result)).encoded())
         }
     }
 
@@ -41,13 +41,12 @@ final class FakeSource: Sendable {
             events.append(event)
             return event
         }
-        let message = EventPublisher.Message(seq: event.seq, topic: event.topic, envelope: event.encoded())
+        // A dropped event is journaled but never reaches the wire.
         if drop {
-            publisher.publish([])  // nothing on the wire
+            publisher.noteJournaled(upTo: event.seq)
         } else {
-            publisher.publish([message])
+            publisher.publish([EventPublisher.Message(seq: event.seq, topic: event.topic, envelope: event.encoded())])
         }
-        _ = message
     }
 
     func stop() {
@@ -59,11 +58,11 @@ final class FakeSource: Sendable {
 /// Collects what a subscriber delivers.
 final class Collector: Sendable {
     let events = Mutex<[EventEnvelope]>([])
-    let threadNames = Mutex<Set<String>>([])
+    let threads = Mutex<Set<UInt>>([])
 
     func add(_ event: EventEnvelope) {
-        events.withLock { $0.append($0.isEmpty ? event : event) }
-        threadNames.withLock { _ = $0.insert(Thread.current.name ?? "?") }
+        events.withLock { $0.append(event) }
+        threads.withLock { _ = $0.insert(UInt(pthread_self())) }
     }
 
     func seqs(of source: String) -> [UInt64] {
@@ -107,8 +106,10 @@ struct SequencedSubscriberTests {
         for _ in 0..<100 { source.emit() }
         #expect(collector.wait(for: "alpha", count: 200))
         #expect(collector.seqs(of: "alpha") == Array(1...200))
-        // Delivered on the subscriber's own thread, never on a caller's.
-        #expect(collector.threadNames.withLock { $0 } == ["sub-test"])
+        // Delivered on the subscriber's one dedicated thread, never on a caller's.
+        let threads = collector.threads.withLock { $0 }
+        #expect(threads.count == 1)
+        #expect(!threads.contains(UInt(pthread_self())))
         subscriber.stop()
         source.stop()
         proxy.stop()
