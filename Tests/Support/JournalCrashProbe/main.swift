@@ -1,6 +1,6 @@
 // A child process for the kill -9 durability test of the journal (ServiceKitTests/JournalCrashTests).
 //
-// Usage: JournalCrashProbe <journal-path> <full|normal> [events-per-batch]
+// Usage: JournalCrashProbe <journal-path> <full|normal> [events-per-batch] [batches]
 //
 // Opens (or reopens) the journal and commits batches forever, as a service's group commit would:
 // N events continuing lastSeq, one reply per event (command id "cmd-<seq>") and the cursor
@@ -8,6 +8,10 @@
 // stdout with one write(2) (no buffering), so every line the parent reads is a commit the
 // journal acknowledged. The content of every row is a pure function of its seq (ProbeContent
 // below, mirrored in the test) so the parent can check it byte for byte.
+//
+// With [batches], it stops after that many commits and prints
+// "done batches=<n> seconds=<s> batchesPerSecond=<r>": the quick throughput measurement quoted
+// in docs/DURABILITY.md (build it with -c release for that).
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -42,15 +46,19 @@ func say(_ line: String) {
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 3, let durability = Journal.Durability(rawValue: arguments[2]) else {
-    say("usage: JournalCrashProbe <journal-path> <full|normal> [events-per-batch]")
+    say("usage: JournalCrashProbe <journal-path> <full|normal> [events-per-batch] [batches]")
     exit(2)
 }
 let batchSize = arguments.count >= 4 ? Int(arguments[3]) ?? 64 : 64
+let batchesMax = arguments.count >= 5 ? Int(arguments[4]) : nil
 
 do {
     let journal = try Journal(path: arguments[1], durability: durability)
     say("ready \(journal.lastSeq)")
-    while true {
+    let clock = ContinuousClock()
+    let start = clock.now
+    var batchCount = 0
+    while batchesMax.map({ batchCount < $0 }) ?? true {
         let first = journal.lastSeq + 1
         let seqs = first..<(first + UInt64(batchSize))
         let batch = JournalBatch(
@@ -63,7 +71,11 @@ do {
             cursors: ["upstream": seqs.upperBound - 1])
         try journal.commit(batch)
         say("ack \(journal.lastSeq)")
+        batchCount += 1
     }
+    let elapsed = clock.now - start
+    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    say("done batches=\(batchCount) seconds=\(seconds) batchesPerSecond=\(Double(batchCount) / seconds)")
 } catch {
     say("error \(error)")
     exit(1)
