@@ -59,7 +59,7 @@ struct PlumbingTests {
         let cli = try stack.cli("ping", "operators", "--message", "hello")
         #expect(cli.exitCode == 0)
         #expect(cli.stdout.contains("journaled at seq"))
-        let events = try stack.cli("events", "operators", "--json")
+        let events = try stack.cli("events", "operators", "--limit", "1000", "--json")
         let listed = try JSONCodec.parse(Array(events.stdout.utf8)).array("events")
         #expect(try listed.contains { try $0.string("type") == "operators.Pinged" })
     }

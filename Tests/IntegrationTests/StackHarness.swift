@@ -3,6 +3,10 @@ import Contracts
 import Foundation
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A whole stack of real processes under the real supervisor, started through `scripts/stack` in
 /// a temporary directory on free loopback ports, driven through the real `stakeline` CLI and
 /// sockets.
@@ -57,30 +61,41 @@ final class StackHarness {
         let stderr: String
     }
 
-    /// Runs a program to completion, output captured through files (no pipe deadlock).
+    /// Runs a program to completion, output captured through files.
+    ///
+    /// posix_spawn + waitpid rather than Foundation's `Process`: on Linux `Process` learns of the
+    /// child's exit through a socket the child inherits, and `scripts/stack up` leaves a daemon
+    /// (supervisord) holding it, so `waitUntilExit` would wait for the whole stack to stop.
     func run(_ executable: URL, _ arguments: [String]) throws -> Run {
-        let out = home.appendingPathComponent("out-\(UUID().uuidString)")
-        let err = home.appendingPathComponent("err-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        FileManager.default.createFile(atPath: err.path, contents: nil)
+        let out = home.appendingPathComponent("out-\(UUID().uuidString)").path
+        let err = home.appendingPathComponent("err-\(UUID().uuidString)").path
         defer {
-            try? FileManager.default.removeItem(at: out)
-            try? FileManager.default.removeItem(at: err)
+            try? FileManager.default.removeItem(atPath: out)
+            try? FileManager.default.removeItem(atPath: err)
         }
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.environment = environment
-        process.currentDirectoryURL = root
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = try FileHandle(forWritingTo: out)
-        process.standardError = try FileHandle(forWritingTo: err)
-        try process.run()
-        process.waitUntilExit()
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, err, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let argv = ([executable.path] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, executable.path, &actions, nil, argv, envp)
+        guard rc == 0 else { throw ContractError(.internalError, "cannot start \(executable.path): errno \(rc)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        // WIFEXITED / WEXITSTATUS, spelled out (the C macros do not import).
+        let exitCode: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         return Run(
-            exitCode: process.terminationStatus,
-            stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
-            stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+            exitCode: exitCode,
+            stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
     }
 
     func stack(_ arguments: String...) throws -> Run {
