@@ -1,2 +1,252 @@
+// BusBench: the bus and service-kit figures of docs/BENCHMARKS.md, side by side in one run.
+//
+//   1. raw libzmq: [topic, 300-byte body] through the same XSUB/XPUB proxy (BusProxy)
+//   2. sequenced JSON events: encoded, published, proxied, received, decoded and sequenced by
+//      SequencedSubscriber (gaps recovered through events.since), end to end
+//   3. command round trip, one in flight, through DEALER → ROUTER into a ServiceRuntime whose
+//      every command is journaled (SQLite WAL) before the reply: p50/p99/p99.9
+//   4. durable commands/s with 64 in flight
+//
+// Usage: BusBench [--events N] [--raw N] [--round-trips N] [--commands N]
 import Bus
-print("bench placeholder")
+import Contracts
+import Foundation
+import Histogram
+import Logging
+import ServiceKit
+import Synchronization
+
+var settings = (raw: 1_000_000, events: 500_000, roundTrips: 20_000, commands: 100_000)
+do {
+    var arguments = Array(CommandLine.arguments.dropFirst())
+    while arguments.count >= 2 {
+        let value = Int(arguments[1]) ?? 0
+        switch arguments[0] {
+        case "--raw": settings.raw = value
+        case "--events": settings.events = value
+        case "--round-trips": settings.roundTrips = value
+        case "--commands": settings.commands = value
+        default: fatalError("unknown option \(arguments[0])")
+        }
+        arguments.removeFirst(2)
+    }
+}
+
+let logger = Logger(label: "bench")
+let context = ZMQContext(ioThreads: 1)
+
+func seconds(since start: ContinuousClock.Instant) -> Double {
+    let elapsed = start.duration(to: .now)
+    return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+}
+
+func line(_ name: String, _ value: String) {
+    print(name.padding(toLength: 58, withPad: " ", startingAt: 0) + value)
+}
+
+func rate(_ count: Int, _ seconds: Double) -> String {
+    let perSecond = Double(count) / seconds
+    return perSecond >= 1_000_000 ? String(format: "%.2fM/s", perSecond / 1e6) : String(format: "%.1fk/s", perSecond / 1e3)
+}
+
+let proxy = BusProxy(
+    publishersEndpoint: LoopbackPort.endpoint(), subscribersEndpoint: LoopbackPort.endpoint(),
+    controlEndpoint: LoopbackPort.endpoint())
+try proxy.start(context: context, logger: logger) { _, _ in [] }
+
+print("Stakeline BusBench — libzmq \(ZMQContext.libraryVersion), \(ProcessInfo.processInfo.activeProcessorCount) cores")
+print(String(repeating: "-", count: 80))
+
+// MARK: 1. Raw libzmq through the proxy
+
+do {
+    let count = settings.raw
+    let received = Atomic<Int>(0)
+    let subscribed = BlockingQueue<Bool>(capacity: 1)
+    let done = BlockingQueue<Double>(capacity: 1)
+    _ = OwnedThread(name: "raw-sub") {
+        let socket = try! ZMQSocket(context, .sub)
+        try! socket.setHighWaterMarks(send: 1000, receive: 100_000)
+        try! socket.subscribe("raw.")
+        try! socket.connect(proxy.subscribersEndpoint)
+        subscribed.push(true)
+        var start: ContinuousClock.Instant?
+        var poller = ZMQPoller([.socket(socket)])
+        while true {
+            guard (try? poller.poll(timeoutMs: 1000))?[0] == true else { break }
+            while let frames = try? socket.receive(dontWait: true) {
+                if frames[0] == Array("raw.warm".utf8) { continue }
+                if start == nil { start = .now }
+                if received.add(1, ordering: .relaxed).newValue == count { break }
+            }
+            if received.load(ordering: .relaxed) == count { break }
+        }
+        done.push(start.map(seconds(since:)) ?? 0)
+    }
+    _ = subscribed.take(limit: 1, timeoutMs: 5000)
+    let publisher = try ZMQSocket(context, .pub)
+    try publisher.setHighWaterMarks(send: 100_000, receive: 1000)
+    try publisher.connect(proxy.publishersEndpoint)
+    // Wait out the slow-joiner window: subscriptions travel sub → proxy → publisher.
+    for _ in 0..<50 {
+        _ = try publisher.send([Array("raw.warm".utf8), [0]], dontWait: true)
+        Thread.sleep(forTimeInterval: 0.01)
+    }
+    let topic = Array("raw.x".utf8)
+    let body = [UInt8](repeating: 0x61, count: 300)
+    for _ in 0..<count { try publisher.send([topic, body]) }
+    let elapsed = done.take(limit: 1, timeoutMs: 120_000)?.first ?? 0
+    let got = received.load(ordering: .relaxed)
+    line("raw libzmq via proxy, [topic, 300 B] (delivered \(got * 100 / max(1, count))%)", rate(got, elapsed))
+    publisher.close()
+}
+
+// MARK: 2. Sequenced JSON events end to end
+
+/// An in-memory journal answering events.since, so the subscriber can recover what PUB drops.
+final class MemorySource: Sendable {
+    let journal = Mutex<[[UInt8]]>([])
+    let server = RequestServer(endpoint: LoopbackPort.endpoint())
+
+    func start() throws {
+        try server.start(context: context, logger: logger) { [self] request in
+            guard let command = try? CommandEnvelope(bytes: request.payload) else { return }
+            let after = Int((try? command.body.uint64("after")) ?? 0)
+            let limit = Int((try? command.body.uint64("limit")) ?? 1000)
+            let (page, head) = journal.withLock { events in
+                (Array(events[min(after, events.count)..<min(after + limit, events.count)]), events.count)
+            }
+            let events = page.map { try! JSONCodec.parse($0) }
+            let result = JSON.object(["events": .array(events), "lastSeq": .int(head)])
+            server.reply(to: request.route, payload: ReplyEnvelope(id: command.id, outcome: .ok(result)).encoded())
+        }
+    }
+}
+
+do {
+    let count = settings.events
+    let source = MemorySource()
+    try source.start()
+    let publisher = EventPublisher(source: "bench", endpoint: proxy.publishersEndpoint, heartbeatIntervalMs: 100)
+    try publisher.start(context: context, lastSeq: 0, logger: logger)
+    let delivered = Atomic<Int>(0)
+    let subscriber = SequencedSubscriber(
+        subscriberName: "bench-sub", busEndpoint: proxy.subscribersEndpoint,
+        sources: [.init(name: "bench", requestEndpoint: source.server.endpoint)], appliedSeqs: [:])
+    try subscriber.start(context: context, logger: logger) { event in
+        precondition(event.body["account"] != nil)
+        delivered.add(1, ordering: .relaxed)
+    }
+    Thread.sleep(forTimeInterval: 0.3)  // subscriptions propagate
+    let start = ContinuousClock.now
+    var batch: [EventPublisher.Message] = []
+    batch.reserveCapacity(256)
+    var sampleSize = 0
+    for seq in 1...UInt64(count) {
+        let event = EventEnvelope(
+            source: "bench", seq: seq, type: "bench.Staked", epoch: 1201 + seq / 225,
+            body: .object([
+                "account": .string("account-\(seq % 1000)"), "amountWei": .amount(10_000_000_000_000_000_000 + UInt128(seq)),
+                "sharesMinted": .amount(9_876_543_210_987_654_321 + UInt128(seq)), "pool": .string("steth"),
+                "totalPooledEtherWei": .amount(123_456_789_000_000_000_000_000), "totalShares": .amount(120_000_000_000_000_000_000_000),
+                "operator": .string("operator-\(seq % 7)"), "note": .string("bench event"),
+            ]))
+        let bytes = event.encoded()
+        sampleSize = bytes.count
+        source.journal.withLock { $0.append(bytes) }
+        batch.append(.init(seq: seq, topic: event.topic, envelope: bytes))
+        if batch.count == 256 {
+            publisher.publish(batch)
+            batch.removeAll(keepingCapacity: true)
+        }
+    }
+    publisher.publish(batch)
+    while delivered.load(ordering: .relaxed) < count && seconds(since: start) < 300 {
+        Thread.sleep(forTimeInterval: 0.001)
+    }
+    let elapsed = seconds(since: start)
+    let fetched = subscriber.progress["bench"]?.fetchedCount ?? 0
+    line("sequenced JSON events end to end (\(sampleSize) B, \(fetched) via events.since)",
+         rate(delivered.load(ordering: .relaxed), elapsed))
+    subscriber.stop()
+    publisher.stop()
+    source.server.stop()
+}
+
+// MARK: 3 and 4. Durable commands through a ServiceRuntime
+
+enum BenchIdentity: ServiceIdentity {
+    static let serviceName = "bench"
+    static let followedSources: [String] = []
+}
+
+func commandBytes(_ index: Int) -> (id: String, bytes: [UInt8]) {
+    let id = "bench-\(index)"
+    let command = CommandEnvelope(
+        id: id, type: "bench.ping", actor: "alice",
+        body: .object(["message": .string("stake 10 ETH into steth for alice, round trip \(index) …")]))
+    return (id, command.encoded())
+}
+
+for durability in [Journal.Durability.full, .normal] {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("busbench-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let journal = try Journal(path: directory.appendingPathComponent("bench.sqlite").path, durability: durability)
+    let endpoint = LoopbackPort.endpoint()
+    let runtime = try ServiceRuntime<PlumbingDomain<BenchIdentity>>(
+        journal: journal,
+        options: RuntimeOptions(
+            requestEndpoint: endpoint, busPublishersEndpoint: proxy.publishersEndpoint,
+            busSubscribersEndpoint: proxy.subscribersEndpoint, sourceEndpoints: [:],
+            roles: Roles(admins: [], oracles: []), heartbeatIntervalMs: 1000, requestTimeoutMs: 2000),
+        version: "bench", logger: logger)
+    try runtime.start()
+
+    // One in flight: latency.
+    let client = RequestClient(context: context, endpoint: endpoint, timeoutMs: 5000, attemptsMax: 1)
+    var histogram = Histogram<UInt64>(numberOfSignificantValueDigits: .three)
+    for index in 0..<(settings.roundTrips + 1000) {
+        let (id, bytes) = commandBytes(index)
+        let start = ContinuousClock.now
+        let reply = try client.request(payload: bytes, id: id)
+        guard case .ok = reply.outcome else { fatalError("refused: \(reply)") }
+        if index >= 1000 {
+            let elapsed = start.duration(to: .now)
+            _ = histogram.record(UInt64(elapsed.components.attoseconds / 1_000_000_000_000) + UInt64(elapsed.components.seconds) * 1_000_000)
+        }
+    }
+    line("durable round trip, 1 in flight, synchronous=\(durability == .full ? "FULL" : "NORMAL")",
+         "p50 \(histogram.valueAtPercentile(50)) µs, p99 \(histogram.valueAtPercentile(99)) µs, p99.9 \(histogram.valueAtPercentile(99.9)) µs")
+
+    // 64 in flight: throughput.
+    let dealer = try ZMQSocket(context, .dealer)
+    try dealer.setHighWaterMarks(send: 10_000, receive: 10_000)
+    try dealer.connect(endpoint)
+    let base = 10_000_000
+    let total = settings.commands
+    let inFlightMax = 64
+    var sent = 0
+    var received = 0
+    let start = ContinuousClock.now
+    while sent < min(inFlightMax, total) {
+        try dealer.send([commandBytes(base + sent).bytes])
+        sent += 1
+    }
+    while received < total {
+        guard let frames = try dealer.receive() else { continue }
+        let reply = try ReplyEnvelope(bytes: frames[frames.count - 1])
+        guard case .ok = reply.outcome else { fatalError("refused: \(reply)") }
+        received += 1
+        if sent < total {
+            try dealer.send([commandBytes(base + sent).bytes])
+            sent += 1
+        }
+    }
+    line("durable commands, 64 in flight, synchronous=\(durability == .full ? "FULL" : "NORMAL")",
+         rate(total, seconds(since: start)))
+    dealer.close()
+    runtime.shutdown()
+}
+proxy.stop()
+print(String(repeating: "-", count: 80))
