@@ -109,12 +109,15 @@ public final class Journal: Sendable {
     }
 
     deinit {
-        state.withLock { state in
-            if !state.isClosed {
-                Journal.releaseLock(state.lockFD)
-                state.isClosed = true
-            }
+        let wasOpen = state.withLock { state in
+            defer { state.isClosed = true }
+            return !state.isClosed
         }
+        guard wasOpen else { return }
+        // Close the connections before releasing the lock, so that the next opener never
+        // overlaps with them.
+        try? pool.close()
+        state.withLock { Journal.releaseLock($0.lockFD) }
     }
 
     /// Closes the database connections and releases the file lock. Later calls on this journal
