@@ -543,12 +543,12 @@ public struct JournalError: Error, Sendable, CustomStringConvertible {
 
     public var code: Code
     public var message: String
-    public var cause: (any Error & Sendable)?
+    public var cause: (any Error)?
 
     public init(_ code: Code, _ message: String, cause: (any Error)? = nil) {
         self.code = code
         self.message = message
-        self.cause = cause.map { $0 as? any Error & Sendable ?? JournalError(.storage, "\($0)") }
+        self.cause = cause
     }
 
     public var description: String { "\(code.rawValue): \(message)" }

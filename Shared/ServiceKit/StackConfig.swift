@@ -211,6 +211,16 @@ extension StackConfig {
         return config
     }
 
+    /// `load` for a process that reads its own command line: the config file from
+    /// `--config PATH` / `--config=PATH` in `arguments`, else `STAKELINE_CONFIG`.
+    public static func load(
+        arguments: [String],
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        overrides: [String: String] = [:]
+    ) throws(ConfigError) -> StackConfig {
+        try load(configPath: configPath(in: arguments), environment: environment, overrides: overrides)
+    }
+
     /// Parses the configuration file's contents on top of `base` (defaults if omitted).
     /// `source` names the file in error messages.
     public static func parse(
