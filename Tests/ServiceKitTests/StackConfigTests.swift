@@ -182,6 +182,10 @@ struct StackConfigTests {
                 #expect(error?.message.contains("\"\(key)\"") == true)
             }
         }
+        let syntax = #expect(throws: ConfigError.self) {
+            _ = try StackConfig.parse(json: Data("{\"dataDir\": \"x\",\n  \"bus\" {}}".utf8))
+        }
+        #expect(syntax?.message.contains("line 2, column") == true, "\(String(describing: syntax))")
         let missing = #expect(throws: ConfigError.self) {
             _ = try StackConfig.load(configPath: "/nonexistent/stack.json", environment: [:])
         }
