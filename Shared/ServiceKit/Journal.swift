@@ -49,6 +49,9 @@ public final class Journal: Sendable {
         var lastSeq: UInt64
         var lockFD: Int32
         var isClosed: Bool
+        /// Set when a commit failed in SQLite or the file system: what is on disk is then
+        /// uncertain (see `JournalError.Code.failed`), so no further write is accepted.
+        var failure: String?
     }
 
     /// Opens (creating if needed) the journal at `path`.
@@ -98,7 +101,7 @@ public final class Journal: Sendable {
             }
             precondition(maxSeq >= 0, "negative seq in journal \(path)")
             self.pool = pool
-            self.state = Mutex(State(lastSeq: UInt64(maxSeq), lockFD: lockFD, isClosed: false))
+            self.state = Mutex(State(lastSeq: UInt64(maxSeq), lockFD: lockFD, isClosed: false, failure: nil))
         } catch {
             Journal.releaseLock(lockFD)
             throw JournalError(.storage, "cannot open journal \(path): \(error)", cause: error)
@@ -106,12 +109,15 @@ public final class Journal: Sendable {
     }
 
     deinit {
-        state.withLock { state in
-            if !state.isClosed {
-                Journal.releaseLock(state.lockFD)
-                state.isClosed = true
-            }
+        let wasOpen = state.withLock { state in
+            defer { state.isClosed = true }
+            return !state.isClosed
         }
+        guard wasOpen else { return }
+        // Close the connections before releasing the lock, so that the next opener never
+        // overlaps with them.
+        try? pool.close()
+        state.withLock { Journal.releaseLock($0.lockFD) }
     }
 
     /// Closes the database connections and releases the file lock. Later calls on this journal
@@ -145,8 +151,11 @@ public final class Journal: Sendable {
     /// An empty batch does nothing (no transaction, no fsync).
     /// - Throws: `JournalError` — `seqGap`, `seqOutOfRange`, `duplicateCommandID` or
     ///   `commandAlreadyJournaled` (programmer errors, checked before anything is written or
-    ///   rolled back with the whole transaction), `closed`, or `storage` for SQLite failures.
-    ///   After any throw the journal is unchanged.
+    ///   rolled back with the whole transaction; the journal is unchanged and usable), `closed`,
+    ///   or `storage` for a failure in SQLite or the file system. After `storage` the journal
+    ///   refuses every later write (`failed`): a failed fsync can leave a commit on disk that
+    ///   reappears at the next open, so the only safe way on is to stop the process and
+    ///   recover from what the journal holds when reopened (docs/DURABILITY.md).
     public func commit(_ batch: JournalBatch) throws {
         if batch.events.isEmpty && batch.replies.isEmpty && batch.cursors.isEmpty { return }
         try Journal.checkReplies(batch.replies)
@@ -173,17 +182,24 @@ public final class Journal: Sendable {
                         + " written (look up reply(forCommandID:) before executing a command)",
                     cause: error)
             } catch {
-                throw JournalError(
-                    .storage, "commit to journal \(self.path) failed, nothing was written: \(error)",
-                    cause: error)
+                let message =
+                    "commit to journal \(self.path) failed in storage; whether it reached the disk is"
+                    + " known only after reopening: \(error)"
+                self.state.withLock { $0.failure = message }
+                throw JournalError(.storage, message, cause: error)
             }
             self.state.withLock { $0.lastSeq = lastSeqAfter }
         }
     }
 
-    /// Events with seq > `afterSeq`, ascending, at most `limit` (a range scan on the primary
-    /// key). `limit <= 0` returns no events.
-    public func events(after afterSeq: UInt64, limit: Int) throws -> [StoredEvent] {
+    /// The most events one `events(after:limit:)` returns, whatever `limit` asks: bounds the
+    /// memory a catch-up request can take (about 10_000 × the envelope size).
+    public static let eventsPageMax = 10_000
+
+    /// Events with seq > `afterSeq`, ascending, at most `limit` (clamped to `eventsPageMax`),
+    /// by a range scan on the primary key. `limit <= 0` returns no events.
+    public func events(after afterSeq: UInt64, limit requestedLimit: Int) throws -> [StoredEvent] {
+        let limit = min(requestedLimit, Journal.eventsPageMax)
         guard limit > 0, afterSeq < UInt64(Int64.max) else { return [] }
         return try read("read events") { db in
             let rows = try Row.fetchCursor(
@@ -310,6 +326,15 @@ public final class Journal: Sendable {
         }
     }
 
+    /// Caps the file at `pages` pages on the writer connection, so that tests can make a commit
+    /// fail in storage (SQLITE_FULL) for real.
+    package func limitPageCountForTesting(extraPages: Int) throws {
+        try pool.writeWithoutTransaction { db in
+            let pageCount = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
+            try db.execute(sql: "PRAGMA max_page_count = \(pageCount + extraPages)")
+        }
+    }
+
     /// The seqs of the snapshots kept, newest first (for tests and `status`).
     public func snapshotSeqs() throws -> [UInt64] {
         try read("list snapshots") { db in
@@ -365,8 +390,13 @@ extension Journal {
 extension Journal {
     /// The cached last seq; must be called on the writer (inside `writeWithoutTransaction`).
     private func lastSeqWhileWriting() throws -> UInt64 {
-        let (closed, lastSeq) = state.withLock { ($0.isClosed, $0.lastSeq) }
+        let (closed, failure, lastSeq) = state.withLock { ($0.isClosed, $0.failure, $0.lastSeq) }
         if closed { throw JournalError(.closed, "journal \(path) is closed") }
+        if let failure {
+            throw JournalError(
+                .failed, "journal \(path) refuses writes after an earlier failure; restart the"
+                    + " process to recover from it. The failure: \(failure)")
+        }
         return lastSeq
     }
 
@@ -503,6 +533,8 @@ public struct JournalError: Error, Sendable, CustomStringConvertible {
         public static let snapshotAhead = Code(rawValue: "journal_snapshot_ahead")
         /// Another Journal (in this or another process) has the file open.
         public static let locked = Code(rawValue: "journal_locked")
+        /// An earlier commit failed in storage; writes are refused until the journal is reopened.
+        public static let failed = Code(rawValue: "journal_failed")
         /// The journal was closed.
         public static let closed = Code(rawValue: "journal_closed")
         /// SQLite or the file system failed.
@@ -511,12 +543,12 @@ public struct JournalError: Error, Sendable, CustomStringConvertible {
 
     public var code: Code
     public var message: String
-    public var cause: (any Error & Sendable)?
+    public var cause: (any Error)?
 
     public init(_ code: Code, _ message: String, cause: (any Error)? = nil) {
         self.code = code
         self.message = message
-        self.cause = cause.map { $0 as? any Error & Sendable ?? JournalError(.storage, "\($0)") }
+        self.cause = cause
     }
 
     public var description: String { "\(code.rawValue): \(message)" }

@@ -211,6 +211,16 @@ extension StackConfig {
         return config
     }
 
+    /// `load` for a process that reads its own command line: the config file from
+    /// `--config PATH` / `--config=PATH` in `arguments`, else `STAKELINE_CONFIG`.
+    public static func load(
+        arguments: [String],
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        overrides: [String: String] = [:]
+    ) throws(ConfigError) -> StackConfig {
+        try load(configPath: configPath(in: arguments), environment: environment, overrides: overrides)
+    }
+
     /// Parses the configuration file's contents on top of `base` (defaults if omitted).
     /// `source` names the file in error messages.
     public static func parse(
@@ -401,7 +411,7 @@ extension StackConfig {
         do {
             root = try JSONDecoder().decode(JSONValueBox.self, from: data).value
         } catch {
-            throw ConfigError(.invalidJSON, key: nil, "\(source): not valid JSON (\(Self.reason(of: error)))")
+            throw ConfigError(.invalidJSON, key: nil, "\(source): not valid JSON (\(Self.syntaxReason(data)))")
         }
         guard case .object(let top) = root else {
             throw ConfigError(.wrongType, key: nil, "\(source): must be a JSON object, found \(root.typeName)")
@@ -552,6 +562,26 @@ extension StackConfig {
 
     private static func nonBlank(_ text: String) -> String? {
         text.trimmingCharacters(in: .whitespaces).isEmpty ? nil : text
+    }
+
+    /// Where and why `data` is not JSON, with line and column when the parser tells the offset.
+    private static func syntaxReason(_ data: Data) -> String {
+        if data.isEmpty { return "the file is empty" }
+        do {
+            _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+            return "rejected by the decoder"
+        } catch {
+            let info = (error as NSError).userInfo
+            let debug = (info[NSDebugDescriptionErrorKey] as? String) ?? (error as NSError).localizedDescription
+            guard let marker = debug.range(of: "around character "),
+                let offset = Int(debug[marker.upperBound...].prefix(while: \.isNumber))
+            else { return debug }
+            let before = data.prefix(offset)
+            let line = before.reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
+            let column = before.count - (before.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0) + 1
+            let what = debug[..<marker.lowerBound].trimmingCharacters(in: .whitespaces)
+            return "\(what) at line \(line), column \(column)"
+        }
     }
 
     private static func reason(of error: any Error) -> String {

@@ -21,9 +21,8 @@ struct TempDirectory {
 enum ProbeContent {
     static func envelope(seq: UInt64) -> [UInt8] {
         let head = "{\"v\":1,\"source\":\"probe\",\"seq\":\(seq),\"type\":\"probe.Ticked\",\"body\":{\"pad\":\""
-        let padCount = 300 - head.utf8.count - 3
-        let pad = String(repeating: Character(UnicodeScalar(UInt8(97 + seq % 26))), count: max(padCount, 0))
-        return Array((head + pad + "\"}}").utf8)
+        let padCount = max(300 - head.utf8.count - 3, 0)
+        return Array(head.utf8) + [UInt8](repeating: UInt8(97 + seq % 26), count: padCount) + Array("\"}}".utf8)
     }
     static func commandID(seq: UInt64) -> String { "cmd-\(seq)" }
     static func fingerprint(seq: UInt64) -> [UInt8] {
@@ -31,8 +30,8 @@ enum ProbeContent {
     }
     static func reply(seq: UInt64) -> [UInt8] {
         let head = "{\"v\":1,\"id\":\"cmd-\(seq)\",\"ok\":true,\"result\":{\"seq\":\(seq),\"pad\":\""
-        let pad = String(repeating: "z", count: max(300 - head.utf8.count - 3, 0))
-        return Array((head + pad + "\"}}").utf8)
+        let padCount = max(300 - head.utf8.count - 3, 0)
+        return Array(head.utf8) + [UInt8](repeating: UInt8(ascii: "z"), count: padCount) + Array("\"}}".utf8)
     }
 
     static func event(_ seq: UInt64) -> StoredEvent {

@@ -231,6 +231,44 @@ struct JournalTests {
         #expect(second.lastSeq == 0)
     }
 
+    @Test("a commit failing in storage writes nothing and stops further writes until reopened")
+    func storageFailurePoisons() throws {
+        let dir = try TempDirectory()
+        defer { dir.remove() }
+        let path = dir.path("j.sqlite")
+        do {
+            let journal = try Journal(path: path, durability: .full)
+            try journal.commit(ProbeContent.batch(1...64))
+            try journal.limitPageCountForTesting(extraPages: 2)
+            let full = #expect(throws: JournalError.self) { try journal.commit(ProbeContent.batch(65...128)) }
+            #expect(full?.code == .storage)
+            #expect(journal.lastSeq == 64)
+            #expect(try journal.events(after: 64, limit: 10).isEmpty)
+            let refused = #expect(throws: JournalError.self) { try journal.commit(ProbeContent.batch(65...65)) }
+            #expect(refused?.code == .failed)
+            #expect(try journal.events(after: 0, limit: 100).count == 64, "reads still work")
+            try journal.close()
+        }
+        let reopened = try Journal(path: path, durability: .full)
+        #expect(reopened.lastSeq == 64)
+        try reopened.commit(ProbeContent.batch(65...128))
+        #expect(reopened.lastSeq == 128)
+    }
+
+    @Test("a catch-up page is capped at eventsPageMax")
+    func eventsPageCap() throws {
+        let dir = try TempDirectory()
+        defer { dir.remove() }
+        let journal = try Journal(path: dir.path("j.sqlite"), durability: .normal)
+        let total = UInt64(Journal.eventsPageMax) + 5
+        let events = (1...total).map { StoredEvent(seq: $0, type: "t", envelope: []) }
+        try journal.commit(JournalBatch(events: events))
+        let page = try journal.events(after: 0, limit: Int.max)
+        #expect(page.count == Journal.eventsPageMax)
+        #expect(page.last?.seq == UInt64(Journal.eventsPageMax))
+        #expect(try journal.events(after: UInt64(Journal.eventsPageMax), limit: Int.max).map(\.seq) == Array((total - 4)...total))
+    }
+
     @Test("seqs above Int64.max are refused")
     func seqOutOfRange() throws {
         let dir = try TempDirectory()

@@ -105,6 +105,11 @@ struct StackConfigTests {
         #expect(try StackConfig.configPath(in: ["stakeline-ledger", "--config", flagFile]) == flagFile)
         #expect(try StackConfig.configPath(in: ["x", "--verbose", "--config=\(envFile)"]) == envFile)
         #expect(try StackConfig.configPath(in: ["x"]) == nil)
+        let fromArguments = try StackConfig.load(
+            arguments: ["stakeline-ledger", "--config=\(flagFile)"], environment: ["STAKELINE_CONFIG": envFile])
+        #expect(fromArguments.dataDir == "from-flag")
+        let fromVariable = try StackConfig.load(arguments: ["stakeline-ledger"], environment: ["STAKELINE_CONFIG": envFile])
+        #expect(fromVariable.dataDir == "from-env")
         let missing = #expect(throws: ConfigError.self) { _ = try StackConfig.configPath(in: ["x", "--config"]) }
         #expect(missing?.code == .invalidValue)
     }
@@ -177,6 +182,10 @@ struct StackConfigTests {
                 #expect(error?.message.contains("\"\(key)\"") == true)
             }
         }
+        let syntax = #expect(throws: ConfigError.self) {
+            _ = try StackConfig.parse(json: Data("{\"dataDir\": \"x\",\n  \"bus\" {}}".utf8))
+        }
+        #expect(syntax?.message.contains("line 2, column") == true, "\(String(describing: syntax))")
         let missing = #expect(throws: ConfigError.self) {
             _ = try StackConfig.load(configPath: "/nonexistent/stack.json", environment: [:])
         }

@@ -10,7 +10,7 @@
 // below, mirrored in the test) so the parent can check it byte for byte.
 //
 // With [batches], it stops after that many commits and prints
-// "done batches=<n> seconds=<s> batchesPerSecond=<r>": the quick throughput measurement quoted
+// "done batches=<n> seconds=<s> batchesPerSecond=<r> commitMicrosecondsMean=<m>": the quick throughput measurement quoted
 // in docs/DURABILITY.md (build it with -c release for that).
 #if canImport(Glibc)
 import Glibc
@@ -22,9 +22,8 @@ import ServiceKit
 enum ProbeContent {
     static func envelope(seq: UInt64) -> [UInt8] {
         let head = "{\"v\":1,\"source\":\"probe\",\"seq\":\(seq),\"type\":\"probe.Ticked\",\"body\":{\"pad\":\""
-        let padCount = 300 - head.utf8.count - 3
-        let pad = String(repeating: Character(UnicodeScalar(UInt8(97 + seq % 26))), count: max(padCount, 0))
-        return Array((head + pad + "\"}}").utf8)
+        let padCount = max(300 - head.utf8.count - 3, 0)
+        return Array(head.utf8) + [UInt8](repeating: UInt8(97 + seq % 26), count: padCount) + Array("\"}}".utf8)
     }
     static func commandID(seq: UInt64) -> String { "cmd-\(seq)" }
     static func fingerprint(seq: UInt64) -> [UInt8] {
@@ -32,8 +31,8 @@ enum ProbeContent {
     }
     static func reply(seq: UInt64) -> [UInt8] {
         let head = "{\"v\":1,\"id\":\"cmd-\(seq)\",\"ok\":true,\"result\":{\"seq\":\(seq),\"pad\":\""
-        let pad = String(repeating: "z", count: max(300 - head.utf8.count - 3, 0))
-        return Array((head + pad + "\"}}").utf8)
+        let padCount = max(300 - head.utf8.count - 3, 0)
+        return Array(head.utf8) + [UInt8](repeating: UInt8(ascii: "z"), count: padCount) + Array("\"}}".utf8)
     }
 }
 
@@ -58,6 +57,7 @@ do {
     let clock = ContinuousClock()
     let start = clock.now
     var batchCount = 0
+    var commitTime = Duration.zero
     while batchesMax.map({ batchCount < $0 }) ?? true {
         let first = journal.lastSeq + 1
         let seqs = first..<(first + UInt64(batchSize))
@@ -69,13 +69,21 @@ do {
                     fingerprint: ProbeContent.fingerprint(seq: $0), reply: ProbeContent.reply(seq: $0))
             },
             cursors: ["upstream": seqs.upperBound - 1])
+        let commitStart = clock.now
         try journal.commit(batch)
+        commitTime += clock.now - commitStart
         say("ack \(journal.lastSeq)")
         batchCount += 1
     }
     let elapsed = clock.now - start
-    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-    say("done batches=\(batchCount) seconds=\(seconds) batchesPerSecond=\(Double(batchCount) / seconds)")
+    func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+    let commitMicroseconds = seconds(commitTime) * 1e6 / Double(max(batchCount, 1))
+    say(
+        "done batches=\(batchCount) seconds=\(seconds(elapsed))"
+            + " batchesPerSecond=\(Double(batchCount) / seconds(elapsed))"
+            + " commitMicrosecondsMean=\(commitMicroseconds)")
 } catch {
     say("error \(error)")
     exit(1)
