@@ -154,3 +154,13 @@ extension EventEnvelope {
         guard body.isObject else { throw FieldError.wrongType("body", expected: "an object", got: body) }
     }
 }
+
+extension CommandEnvelope {
+    /// The body's fields, read with messages that name them by path: `body.amountWei …`.
+    public var fields: JSON.Fields { body.fields(at: "body") }
+}
+
+extension EventEnvelope {
+    /// The body's fields, read with messages that name them by path: `body.amountWei …`.
+    public var fields: JSON.Fields { body.fields(at: "body") }
+}

@@ -125,3 +125,29 @@ import Testing
         #expect(JSON.object([:]).isObject && !JSON.array([]).isObject)
     }
 }
+
+@Suite struct JSONFieldsTests {
+    let command = CommandEnvelope(
+        id: "a", type: "ledger.stake", actor: "alice",
+        body: .object([
+            "amountWei": .number("1000"),
+            "stake": .object(["sharesE18": .string("01"), "pool": .string("steth")]),
+            "okWei": .string("5"),
+        ]))
+
+    @Test func messagesNameFieldsByPath() throws {
+        let number = contractError { try command.fields.amount("amountWei") }
+        #expect(number?.code == .wrongType)
+        #expect(number?.message == "body.amountWei must be a decimal string of wei, got a number")
+        let nested = contractError { try command.fields.object("stake").amount("sharesE18") }
+        #expect(nested?.code == .invalidAmount)
+        #expect(nested?.message.hasPrefix("body.stake.sharesE18 must be a decimal string of 1e-18 units") == true)
+        let missing = contractError { try command.fields.object("stake").string("owner") }
+        #expect(missing?.code == .missingField)
+        #expect(missing?.message == "missing field body.stake.owner")
+        #expect(try command.fields.object("stake").string("pool") == "steth")
+        #expect(try command.fields.amount("okWei") == 5)
+        #expect(try command.fields.optionalAmount("none") == nil)
+        #expect(command.fields["okWei"] == .string("5"))
+    }
+}
