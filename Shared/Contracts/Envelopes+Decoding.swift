@@ -7,6 +7,20 @@
 // presence (`missing_field`), then JSON type (`wrong_type`), then value (`invalid_envelope`).
 // Unknown top-level fields are ignored (forward compatibility).
 
+extension RawEnvelope {
+    /// Parses a frame into its envelope fields without building the top-level dictionary.
+    /// A frame whose top level is not an object is still parsed completely (so that malformed
+    /// JSON is reported as such) and then rejected as `invalid_envelope`.
+    static func decode(_ buffer: UnsafeBufferPointer<UInt8>, what: String) throws(ContractError) -> RawEnvelope {
+        try JSONCodec.checkSize(buffer.count)
+        var parser = JSONParser(buffer)
+        if let raw = try parser.parseEnvelope() { return raw }
+        var fallback = JSONParser(buffer)
+        let json = try fallback.parseDocument()
+        return RawEnvelope(object: try EnvelopeFields.object(json, what: what))
+    }
+}
+
 extension CommandEnvelope {
     /// Decodes from a byte array without copying it.
     public init(bytes: [UInt8]) throws(ContractError) {
@@ -19,21 +33,24 @@ extension CommandEnvelope {
     }
 
     init(_ buffer: UnsafeBufferPointer<UInt8>) throws(ContractError) {
-        try self.init(json: try JSONCodec.parse(buffer))
+        try self.init(raw: try RawEnvelope.decode(buffer, what: "a command envelope"))
     }
 
     /// Validates an already parsed envelope (the same checks as `init(bytes:)` after parsing).
     /// An absent `body` reads as `{}`.
     public init(json: JSON) throws(ContractError) {
-        let object = try EnvelopeFields.object(json, what: "a command envelope")
-        try EnvelopeFields.version(object["v"])
-        let id = try EnvelopeFields.string(object["id"], field: "id")
+        try self.init(raw: RawEnvelope(object: try EnvelopeFields.object(json, what: "a command envelope")))
+    }
+
+    init(raw object: RawEnvelope) throws(ContractError) {
+        try EnvelopeFields.version(object[.v])
+        let id = try EnvelopeFields.string(object[.id], field: "id")
         try EnvelopeFields.checkID(id)
-        let type = try EnvelopeFields.string(object["type"], field: "type")
+        let type = try EnvelopeFields.string(object[.type], field: "type")
         try EnvelopeFields.checkType(type)
-        let actor = try EnvelopeFields.string(object["actor"], field: "actor")
+        let actor = try EnvelopeFields.string(object[.actor], field: "actor")
         try EnvelopeFields.checkActor(actor)
-        let body = try EnvelopeFields.body(object["body"], field: "body", default: .object([:]))
+        let body = try EnvelopeFields.body(object[.body], field: "body", default: .object([:]))
         self.init(id: id, type: type, actor: actor, body: body)
     }
 
@@ -58,23 +75,26 @@ extension ReplyEnvelope {
     }
 
     init(_ buffer: UnsafeBufferPointer<UInt8>) throws(ContractError) {
-        try self.init(json: try JSONCodec.parse(buffer))
+        try self.init(raw: try RawEnvelope.decode(buffer, what: "a reply envelope"))
     }
 
     /// Validates an already parsed reply. `result` may be any JSON value but must be present
     /// when `ok` is true; `error` must be an object with `code` and `message` when `ok` is false.
     /// The field not selected by `ok` is ignored. The id may be empty (see `EnvelopeLimits`).
     public init(json: JSON) throws(ContractError) {
-        let object = try EnvelopeFields.object(json, what: "a reply envelope")
-        try EnvelopeFields.version(object["v"])
-        let id = try EnvelopeFields.string(object["id"], field: "id")
+        try self.init(raw: RawEnvelope(object: try EnvelopeFields.object(json, what: "a reply envelope")))
+    }
+
+    init(raw object: RawEnvelope) throws(ContractError) {
+        try EnvelopeFields.version(object[.v])
+        let id = try EnvelopeFields.string(object[.id], field: "id")
         try EnvelopeFields.checkID(id, allowEmpty: true)
-        let ok = try EnvelopeFields.bool(object["ok"], field: "ok")
+        let ok = try EnvelopeFields.bool(object[.ok], field: "ok")
         if ok {
-            guard let result = object["result"] else { throw ContractError(.missingField, "missing field result") }
+            guard let result = object[.result] else { throw ContractError(.missingField, "missing field result") }
             self.init(id: id, outcome: .ok(result))
         } else {
-            let error = try EnvelopeFields.body(object["error"], field: "error", default: nil)
+            let error = try EnvelopeFields.body(object[.error], field: "error", default: nil)
             let code = try EnvelopeFields.string(error["code"], field: "error.code")
             try EnvelopeFields.checkErrorCode(code)
             let message = try EnvelopeFields.string(error["message"], field: "error.message")
@@ -101,25 +121,28 @@ extension EventEnvelope {
     }
 
     init(_ buffer: UnsafeBufferPointer<UInt8>) throws(ContractError) {
-        try self.init(json: try JSONCodec.parse(buffer))
+        try self.init(raw: try RawEnvelope.decode(buffer, what: "an event envelope"))
     }
 
     /// Validates an already parsed event. `epoch` absent or `null` reads as nil; `body` is
     /// required (services always write it).
     public init(json: JSON) throws(ContractError) {
-        let object = try EnvelopeFields.object(json, what: "an event envelope")
-        try EnvelopeFields.version(object["v"])
-        let source = try EnvelopeFields.string(object["source"], field: "source")
+        try self.init(raw: RawEnvelope(object: try EnvelopeFields.object(json, what: "an event envelope")))
+    }
+
+    init(raw object: RawEnvelope) throws(ContractError) {
+        try EnvelopeFields.version(object[.v])
+        let source = try EnvelopeFields.string(object[.source], field: "source")
         try EnvelopeFields.checkSource(source)
-        let seq = try EnvelopeFields.uint64(object["seq"], field: "seq")
+        let seq = try EnvelopeFields.uint64(object[.seq], field: "seq")
         try EnvelopeFields.checkSeq(seq)
-        let type = try EnvelopeFields.string(object["type"], field: "type")
+        let type = try EnvelopeFields.string(object[.type], field: "type")
         try EnvelopeFields.checkType(type)
         var epoch: UInt64? = nil
-        if let value = object["epoch"], value != .null {
+        if let value = object[.epoch], value != .null {
             epoch = try EnvelopeFields.uint64(value, field: "epoch")
         }
-        let body = try EnvelopeFields.body(object["body"], field: "body", default: nil)
+        let body = try EnvelopeFields.body(object[.body], field: "body", default: nil)
         self.init(source: source, seq: seq, type: type, epoch: epoch, body: body)
     }
 
@@ -130,4 +153,14 @@ extension EventEnvelope {
         try EnvelopeFields.checkType(type)
         guard body.isObject else { throw FieldError.wrongType("body", expected: "an object", got: body) }
     }
+}
+
+extension CommandEnvelope {
+    /// The body's fields, read with messages that name them by path: `body.amountWei …`.
+    public var fields: JSON.Fields { body.fields(at: "body") }
+}
+
+extension EventEnvelope {
+    /// The body's fields, read with messages that name them by path: `body.amountWei …`.
+    public var fields: JSON.Fields { body.fields(at: "body") }
 }

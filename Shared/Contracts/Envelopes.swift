@@ -29,8 +29,8 @@ public struct CommandEnvelope: Sendable, Hashable {
         writer.writeString(actor)
         writer.writeASCII(",\"body\":")
         writer.write(body)
-        writer.bytes.append(UInt8(ascii: "}"))
-        return writer.bytes
+        writer.append(UInt8(ascii: "}"))
+        return writer.finish()
     }
 }
 
@@ -62,10 +62,10 @@ public struct ReplyEnvelope: Sendable, Hashable {
             writer.writeString(error.code.rawValue)
             writer.writeASCII(",\"message\":")
             writer.writeString(error.message)
-            writer.bytes.append(UInt8(ascii: "}"))
+            writer.append(UInt8(ascii: "}"))
         }
-        writer.bytes.append(UInt8(ascii: "}"))
-        return writer.bytes
+        writer.append(UInt8(ascii: "}"))
+        return writer.finish()
     }
 }
 
@@ -100,8 +100,8 @@ public struct EventEnvelope: Sendable, Hashable {
         }
         writer.writeASCII(",\"body\":")
         writer.write(body)
-        writer.bytes.append(UInt8(ascii: "}"))
-        return writer.bytes
+        writer.append(UInt8(ascii: "}"))
+        return writer.finish()
     }
     /// The bus topic frame: `type` followed by a dot, so prefixes never collide.
     public var topic: String { type + "." }

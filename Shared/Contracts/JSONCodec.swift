@@ -41,7 +41,7 @@ public enum JSONCodec {
     public static func serialize(_ value: JSON) -> [UInt8] {
         var writer = JSONWriter()
         writer.write(value)
-        return writer.bytes
+        return writer.finish()
     }
 
     // MARK: Helpers

@@ -12,6 +12,9 @@ struct JSONParser: ~Copyable {
     let base: UnsafePointer<UInt8>?
     let count: Int
     var index: Int = 0
+    /// Key/value pairs of the objects being parsed, reused across nested objects so that each
+    /// object's dictionary is allocated once at its final size (no rehashing while it grows).
+    var pairs: [(key: String, value: JSON)] = []
 
     init(_ buffer: UnsafeBufferPointer<UInt8>) {
         self.base = buffer.baseAddress
@@ -101,30 +104,39 @@ struct JSONParser: ~Copyable {
         if depth > JSONCodec.nestingDepthMax {
             throw malformed("nesting deeper than \(JSONCodec.nestingDepthMax) levels")
         }
+        let objectStart = index
         index += 1  // {
-        var object: [String: JSON] = [:]
         skipWhitespace()
         if byte(at: index) == UInt8(ascii: "}") {
             index += 1
-            return object
+            return [:]
         }
+        if pairs.capacity == 0 { pairs.reserveCapacity(16) }
+        let first = pairs.count
         while true {
             skipWhitespace()
             guard byte(at: index) == UInt8(ascii: "\"") else { throw unexpected("a string key") }
-            let keyStart = index
             let key = try parseString()
             skipWhitespace()
             guard byte(at: index) == UInt8(ascii: ":") else { throw unexpected("':' after an object key") }
             index += 1
             skipWhitespace()
             let value = try parseValue(depth: depth)
-            if object.updateValue(value, forKey: key) != nil {
-                throw malformed(at: keyStart, "duplicate object key \"\(key)\"")
-            }
+            pairs.append((key, value))
             skipWhitespace()
             switch byte(at: index) {
             case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "}"): index += 1; return object
+            case UInt8(ascii: "}"):
+                index += 1
+                defer { pairs.removeLast(pairs.count - first) }
+                var object = [String: JSON](minimumCapacity: pairs.count - first)
+                for position in first..<pairs.count {
+                    let (key, value) = pairs[position]
+                    if object.updateValue(value, forKey: key) != nil {
+                        throw malformed(at: objectStart, "duplicate key \"\(key)\" in the object starting here")
+                    }
+                }
+                return object
             default: throw unexpected("',' or '}' in an object")
             }
         }
@@ -214,7 +226,10 @@ struct JSONParser: ~Copyable {
         index += 1  // opening quote
         let start = index
         let p = base.unsafelyUnwrapped
-        while index < count {
+        while true {
+            // Eight bytes at a time while they are plain ASCII other than `"` and `\`.
+            while index + 8 <= count && !SWAR.hasSpecialOrNonASCII(SWAR.load(p + index)) { index += 8 }
+            guard index < count else { break }
             let c = p[index]
             if c == UInt8(ascii: "\"") {
                 let s = String(decoding: UnsafeBufferPointer(start: p + start, count: index - start), as: UTF8.self)
@@ -363,5 +378,216 @@ struct JSONParser: ~Copyable {
             offset += 1
         }
         index += length
+    }
+}
+
+/// Word-at-a-time byte tests (exact as booleans: true iff some byte of the word matches).
+enum SWAR {
+    static let ones: UInt64 = 0x0101_0101_0101_0101
+    static let highs: UInt64 = 0x8080_8080_8080_8080
+
+    @inline(__always)
+    static func load(_ pointer: UnsafePointer<UInt8>) -> UInt64 {
+        UnsafeRawPointer(pointer).loadUnaligned(as: UInt64.self)
+    }
+
+    /// Some byte is zero.
+    @inline(__always)
+    static func hasZero(_ word: UInt64) -> Bool { (word &- ones) & ~word & highs != 0 }
+
+    /// Some byte is below 0x20, `"` or `\` (the bytes a JSON string escapes).
+    @inline(__always)
+    static func needsEscape(_ word: UInt64) -> Bool {
+        let control = (word &- ones &* 0x20) & ~word & highs
+        return control != 0 || hasZero(word ^ (ones &* 0x22)) || hasZero(word ^ (ones &* 0x5C))
+    }
+
+    /// `needsEscape`, or some byte is 0x80 or above (part of a multi-byte UTF-8 sequence).
+    @inline(__always)
+    static func hasSpecialOrNonASCII(_ word: UInt64) -> Bool {
+        word & highs != 0 || needsEscape(word)
+    }
+}
+
+// MARK: - Envelope fast path
+
+/// The top-level fields of any envelope, as parsed JSON values; absent fields are nil.
+/// Filled either from a parsed object (`init(object:)`) or straight from the bytes by
+/// `JSONParser.parseEnvelope()`, which skips building the top-level dictionary.
+struct RawEnvelope {
+    enum Key: Int, CaseIterable {
+        case v, id, type, actor, body, source, seq, epoch, ok, result, error
+
+        var name: StaticString {
+            switch self {
+            case .v: "v"
+            case .id: "id"
+            case .type: "type"
+            case .actor: "actor"
+            case .body: "body"
+            case .source: "source"
+            case .seq: "seq"
+            case .epoch: "epoch"
+            case .ok: "ok"
+            case .result: "result"
+            case .error: "error"
+            }
+        }
+
+        /// The key spelled by these bytes, if any.
+        static func match(_ bytes: UnsafeBufferPointer<UInt8>) -> Key? {
+            @inline(__always) func equals(_ name: StaticString) -> Bool {
+                name.utf8CodeUnitCount == bytes.count
+                    && UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount).elementsEqual(bytes)
+            }
+            switch bytes.count {
+            case 1: return equals("v") ? .v : nil
+            case 2: return equals("id") ? .id : equals("ok") ? .ok : nil
+            case 3: return equals("seq") ? .seq : nil
+            case 4: return equals("type") ? .type : equals("body") ? .body : nil
+            case 5: return equals("actor") ? .actor : equals("epoch") ? .epoch : equals("error") ? .error : nil
+            case 6: return equals("source") ? .source : equals("result") ? .result : nil
+            default: return nil
+            }
+        }
+
+        static func match(_ string: String) -> Key? {
+            var string = string
+            return string.withUTF8 { match($0) }
+        }
+    }
+
+    var v: JSON? = nil
+    var id: JSON? = nil
+    var type: JSON? = nil
+    var actor: JSON? = nil
+    var body: JSON? = nil
+    var source: JSON? = nil
+    var seq: JSON? = nil
+    var epoch: JSON? = nil
+    var ok: JSON? = nil
+    var result: JSON? = nil
+    var error: JSON? = nil
+
+    init() {}
+
+    init(object: [String: JSON]) {
+        for key in Key.allCases {
+            self[key] = object[key.name.description]
+        }
+    }
+
+    subscript(key: Key) -> JSON? {
+        get {
+            switch key {
+            case .v: v
+            case .id: id
+            case .type: type
+            case .actor: actor
+            case .body: body
+            case .source: source
+            case .seq: seq
+            case .epoch: epoch
+            case .ok: ok
+            case .result: result
+            case .error: error
+            }
+        }
+        set {
+            switch key {
+            case .v: v = newValue
+            case .id: id = newValue
+            case .type: type = newValue
+            case .actor: actor = newValue
+            case .body: body = newValue
+            case .source: source = newValue
+            case .seq: seq = newValue
+            case .epoch: epoch = newValue
+            case .ok: ok = newValue
+            case .result: result = newValue
+            case .error: error = newValue
+            }
+        }
+    }
+}
+
+extension JSONParser {
+    /// Parses a whole document whose top level is an object, keeping only the envelope fields.
+    /// Returns nil, without consuming anything, if the document does not start with `{`.
+    /// The document is fully checked (syntax, duplicate keys, depth, trailing bytes) before
+    /// this returns, exactly as `parseDocument()` would.
+    mutating func parseEnvelope() throws(ContractError) -> RawEnvelope? {
+        skipWhitespace()
+        guard byte(at: index) == UInt8(ascii: "{") else { return nil }
+        let objectStart = index
+        index += 1
+        var envelope = RawEnvelope()
+        var seen: UInt16 = 0
+        var unknownKeys: Set<String> = []
+        skipWhitespace()
+        if byte(at: index) == UInt8(ascii: "}") {
+            index += 1
+            try expectEnd()
+            return envelope
+        }
+        while true {
+            skipWhitespace()
+            guard byte(at: index) == UInt8(ascii: "\"") else { throw unexpected("a string key") }
+            let key = try parseEnvelopeKey()
+            skipWhitespace()
+            guard byte(at: index) == UInt8(ascii: ":") else { throw unexpected("':' after an object key") }
+            index += 1
+            skipWhitespace()
+            let value = try parseValue(depth: 1)
+            switch key {
+            case .known(let known):
+                let bit: UInt16 = 1 << known.rawValue
+                if seen & bit != 0 {
+                    throw malformed(at: objectStart, "duplicate key \"\(known.name)\" in the object starting here")
+                }
+                seen |= bit
+                envelope[known] = value
+            case .unknown(let name):
+                if !unknownKeys.insert(name).inserted {
+                    throw malformed(at: objectStart, "duplicate key \"\(name)\" in the object starting here")
+                }
+            }
+            skipWhitespace()
+            switch byte(at: index) {
+            case UInt8(ascii: ","): index += 1
+            case UInt8(ascii: "}"):
+                index += 1
+                try expectEnd()
+                return envelope
+            default: throw unexpected("',' or '}' in an object")
+            }
+        }
+    }
+
+    enum EnvelopeKey {
+        case known(RawEnvelope.Key)
+        case unknown(String)
+    }
+
+    /// Reads an object key at its opening quote. Plain ASCII keys are matched from the bytes
+    /// without making a `String`; keys with escapes or other characters are decoded first.
+    mutating func parseEnvelopeKey() throws(ContractError) -> EnvelopeKey {
+        let p = base.unsafelyUnwrapped
+        var end = index + 1
+        while end < count {
+            let c = p[end]
+            if c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") || c < 0x20 || c >= 0x80 { break }
+            end += 1
+        }
+        if end < count && p[end] == UInt8(ascii: "\"") {
+            let bytes = UnsafeBufferPointer(start: p + index + 1, count: end - index - 1)
+            if let known = RawEnvelope.Key.match(bytes) {
+                index = end + 1
+                return .known(known)
+            }
+        }
+        let name = try parseString()
+        if let known = RawEnvelope.Key.match(name) { return .known(known) }
+        return .unknown(name)
     }
 }

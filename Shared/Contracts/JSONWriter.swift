@@ -1,61 +1,126 @@
-/// Writes compact JSON into a byte array: no whitespace, object keys sorted by their UTF-8
-/// bytes (the same as Unicode code point order), strings escaped minimally (`\"`, `\\`, and
-/// every control character below U+0020 as `\u00xx`), everything else as raw UTF-8.
-struct JSONWriter {
-    var bytes: [UInt8]
+/// Writes compact JSON into a growable byte buffer: no whitespace, object keys sorted by their
+/// UTF-8 bytes (the same as Unicode code point order), strings escaped minimally (`\"`, `\\`,
+/// and every control character below U+0020 as `\u00xx`), everything else as raw UTF-8.
+///
+/// The buffer is raw memory written through a pointer (no per-byte `Array.append` checks) and
+/// is copied once into the resulting `[UInt8]`.
+struct JSONWriter: ~Copyable {
+    private var base: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    private(set) var count = 0
 
     init(capacity: Int = 256) {
-        bytes = []
-        bytes.reserveCapacity(capacity)
+        self.capacity = max(capacity, 16)
+        self.base = UnsafeMutablePointer<UInt8>.allocate(capacity: self.capacity)
     }
+
+    deinit { base.deallocate() }
+
+    /// The bytes written so far.
+    consuming func finish() -> [UInt8] {
+        let count = self.count
+        let base = self.base
+        return [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            if count > 0 { buffer.baseAddress.unsafelyUnwrapped.update(from: base, count: count) }
+            initialized = count
+        }
+    }
+
+    // MARK: Raw output
+
+    @inline(__always)
+    mutating func reserve(_ extra: Int) {
+        if count + extra > capacity { grow(count + extra) }
+    }
+
+    mutating func grow(_ minimum: Int) {
+        var newCapacity = capacity * 2
+        while newCapacity < minimum { newCapacity *= 2 }
+        let newBase = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        newBase.update(from: base, count: count)
+        base.deallocate()
+        base = newBase
+        capacity = newCapacity
+    }
+
+    @inline(__always)
+    mutating func append(_ byte: UInt8) {
+        reserve(1)
+        base[count] = byte
+        count += 1
+    }
+
+    @inline(__always)
+    mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let source = bytes.baseAddress else { return }
+        reserve(bytes.count)
+        (base + count).update(from: source, count: bytes.count)
+        count += bytes.count
+    }
+
+    @inline(__always)
+    mutating func writeASCII(_ text: StaticString) {
+        append(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    // MARK: Values
 
     mutating func write(_ value: JSON) {
         switch value {
         case .null: writeASCII("null")
-        case .bool(let flag): writeASCII(flag ? "true" : "false")
+        case .bool(let flag): if flag { writeASCII("true") } else { writeASCII("false") }
         case .number(let text): writeNumber(text)
         case .string(let string): writeString(string)
         case .array(let elements):
-            bytes.append(UInt8(ascii: "["))
+            append(UInt8(ascii: "["))
             var first = true
             for element in elements {
-                if !first { bytes.append(UInt8(ascii: ",")) }
+                if !first { append(UInt8(ascii: ",")) }
                 first = false
                 write(element)
             }
-            bytes.append(UInt8(ascii: "]"))
+            append(UInt8(ascii: "]"))
         case .object(let object):
             writeObject(object)
         }
     }
 
     mutating func writeObject(_ object: [String: JSON]) {
-        bytes.append(UInt8(ascii: "{"))
-        switch object.count {
-        case 0:
-            break
-        case 1:
+        append(UInt8(ascii: "{"))
+        let entryCount = object.count
+        if entryCount == 1 {
             let (key, value) = object.first.unsafelyUnwrapped
             writeString(key)
-            bytes.append(UInt8(ascii: ":"))
+            append(UInt8(ascii: ":"))
             write(value)
-        default:
-            let entries = object.sorted { utf8Precedes($0.key, $1.key) }
-            var first = true
-            for (key, value) in entries {
-                if !first { bytes.append(UInt8(ascii: ",")) }
-                first = false
-                writeString(key)
-                bytes.append(UInt8(ascii: ":"))
-                write(value)
+        } else if entryCount > 1 {
+            // Sort positions, not entries: each carries the key's first 8 UTF-8 bytes as a
+            // big-endian integer, so most comparisons are one integer compare; ties fall back
+            // to comparing the whole keys.
+            withUnsafeTemporaryAllocation(of: SortEntry.self, capacity: entryCount) { buffer in
+                var entries = buffer
+                var position = 0
+                var index = object.startIndex
+                while index != object.endIndex {
+                    entries.initializeElement(at: position, to: SortEntry(prefix: keyPrefix(object[index].key), index: index))
+                    position += 1
+                    object.formIndex(after: &index)
+                }
+                entries.sort { a, b in
+                    if a.prefix != b.prefix { return a.prefix < b.prefix }
+                    return utf8Precedes(object[a.index].key, object[b.index].key)
+                }
+                for position in 0..<entryCount {
+                    if position > 0 { append(UInt8(ascii: ",")) }
+                    let (key, value) = object[entries[position].index]
+                    writeString(key)
+                    append(UInt8(ascii: ":"))
+                    write(value)
+                }
+                _ = entries.deinitialize()
             }
         }
-        bytes.append(UInt8(ascii: "}"))
-    }
-
-    @inline(__always)
-    mutating func writeASCII(_ text: StaticString) {
-        bytes.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+        append(UInt8(ascii: "}"))
     }
 
     /// Writes a number's text. The text must follow the JSON number grammar; anything else is a
@@ -66,26 +131,30 @@ struct JSONWriter {
             precondition(
                 JSONCodec.isValidNumber(utf8),
                 "JSON.number(\"\(String(decoding: utf8, as: UTF8.self))\") is not a JSON number")
-            bytes.append(contentsOf: utf8)
+            append(utf8)
         }
     }
 
     mutating func writeUInt64(_ value: UInt64) {
         if value < 10 {
-            bytes.append(UInt8(ascii: "0") + UInt8(value))
+            append(UInt8(ascii: "0") + UInt8(value))
             return
         }
-        var digits: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)  // 40 bytes ≥ 20 digits
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            var remaining = value
-            var position = buffer.count
-            while remaining > 0 {
-                position -= 1
-                buffer[position] = UInt8(ascii: "0") + UInt8(remaining % 10)
-                remaining /= 10
-            }
-            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[position...]))
+        var digitCount = 0
+        var remaining = value
+        while remaining > 0 {
+            digitCount += 1
+            remaining /= 10
         }
+        reserve(digitCount)
+        remaining = value
+        var position = count + digitCount
+        while remaining > 0 {
+            position -= 1
+            base[position] = UInt8(ascii: "0") + UInt8(remaining % 10)
+            remaining /= 10
+        }
+        count += digitCount
     }
 
     mutating func writeString(_ string: String) {
@@ -94,47 +163,80 @@ struct JSONWriter {
     }
 
     mutating func writeStringBytes(_ utf8: UnsafeBufferPointer<UInt8>) {
-        bytes.append(UInt8(ascii: "\""))
+        let length = utf8.count
+        reserve(length + 2)
+        base[count] = UInt8(ascii: "\"")
+        count += 1
+        guard let source = utf8.baseAddress else {
+            append(UInt8(ascii: "\""))
+            return
+        }
         var runStart = 0
         var position = 0
-        let count = utf8.count
-        while position < count {
-            let c = utf8[position]
-            if c >= 0x20 && c != UInt8(ascii: "\"") && c != UInt8(ascii: "\\") {
+        while true {
+            while position + 8 <= length && !SWAR.needsEscape(SWAR.load(source + position)) { position += 8 }
+            while position < length {
+                let c = source[position]
+                if c < 0x20 || c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") { break }
                 position += 1
-                continue
             }
             if position > runStart {
-                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<position]))
+                append(UnsafeBufferPointer(start: source + runStart, count: position - runStart))
             }
-            switch c {
-            case UInt8(ascii: "\""): bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "\""))
-            case UInt8(ascii: "\\"): bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "\\"))
-            default:
-                let hex: StaticString = "0123456789abcdef"
-                let digits = hex.utf8Start
-                bytes.append(contentsOf: [
-                    UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
-                    digits[Int(c >> 4)], digits[Int(c & 0xF)],
-                ])
-            }
+            if position == length { break }
+            writeEscape(source[position])
             position += 1
             runStart = position
         }
-        if position > runStart {
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<position]))
+        append(UInt8(ascii: "\""))
+    }
+
+    mutating func writeEscape(_ c: UInt8) {
+        reserve(6)
+        switch c {
+        case UInt8(ascii: "\""):
+            base[count] = UInt8(ascii: "\\")
+            base[count + 1] = UInt8(ascii: "\"")
+            count += 2
+        case UInt8(ascii: "\\"):
+            base[count] = UInt8(ascii: "\\")
+            base[count + 1] = UInt8(ascii: "\\")
+            count += 2
+        default:
+            let hex: StaticString = "0123456789abcdef"
+            base[count] = UInt8(ascii: "\\")
+            base[count + 1] = UInt8(ascii: "u")
+            base[count + 2] = UInt8(ascii: "0")
+            base[count + 3] = UInt8(ascii: "0")
+            base[count + 4] = hex.utf8Start[Int(c >> 4)]
+            base[count + 5] = hex.utf8Start[Int(c & 0xF)]
+            count += 6
         }
-        bytes.append(UInt8(ascii: "\""))
+    }
+}
+
+private struct SortEntry {
+    var prefix: UInt64
+    var index: Dictionary<String, JSON>.Index
+}
+
+/// The first 8 UTF-8 bytes of `key`, big-endian, zero-padded: comparing prefixes orders keys as
+/// comparing their bytes does, except that equal prefixes need a full comparison.
+@inline(__always)
+private func keyPrefix(_ key: String) -> UInt64 {
+    var key = key
+    return key.withUTF8 { utf8 in
+        guard let start = utf8.baseAddress else { return 0 }
+        if utf8.count >= 8 { return UInt64(bigEndian: SWAR.load(start)) }
+        var prefix: UInt64 = 0
+        for position in 0..<utf8.count { prefix |= UInt64(start[position]) << (56 - 8 * position) }
+        return prefix
     }
 }
 
 /// Orders strings by their UTF-8 bytes, which is Unicode code point order.
-@inline(__always)
 func utf8Precedes(_ a: String, _ b: String) -> Bool {
-    if let result = a.utf8.withContiguousStorageIfAvailable({ a in
-        b.utf8.withContiguousStorageIfAvailable { b in a.lexicographicallyPrecedes(b) }
-    }), let result {
-        return result
-    }
-    return a.utf8.lexicographicallyPrecedes(b.utf8)
+    var a = a
+    var b = b
+    return a.withUTF8 { a in b.withUTF8 { b in a.lexicographicallyPrecedes(b) } }
 }
