@@ -201,22 +201,34 @@ private func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
 
 /// Process-wide logging setup for Stakeline processes.
 public enum StakelineLogging {
-    private static let isBootstrapped = Mutex(false)
+    private static let bootstrapOnce = Once()
 
     /// Bootstraps swift-log with `JSONLogHandler` on stderr for `service`, once per process;
     /// later calls do nothing (LoggingSystem.bootstrap may only run once).
     /// - Returns: whether this call bootstrapped.
     @discardableResult
     public static func bootstrap(service: String, level: Logger.Level = .info) -> Bool {
-        isBootstrapped.withLock { done in
-            guard !done else { return false }
-            done = true
+        bootstrapOnce.run {
             LoggingSystem.bootstrap(
                 { label, provider in
                     JSONLogHandler(label: label, service: service, level: level, metadataProvider: provider)
                 },
                 metadataProvider: nil)
-            return true
+        }
+    }
+
+    /// Runs a body at most once, whatever the threads.
+    final class Once: Sendable {
+        private let done = Mutex(false)
+
+        /// Runs `body` if no call ran it before; returns whether it ran.
+        func run(_ body: () -> Void) -> Bool {
+            done.withLock { done in
+                guard !done else { return false }
+                done = true
+                body()
+                return true
+            }
         }
     }
 

@@ -82,7 +82,8 @@ public final class Journal: Sendable {
         var configuration = Configuration()
         configuration.label = "journal:\((path as NSString).lastPathComponent)"
         configuration.foreignKeysEnabled = true
-        // A writer never waits for another writer (there is one); readers never block in WAL.
+        // There is one writer (the lock above) and WAL readers do not block it; the timeout
+        // only covers SQLite's short internal locks (WAL recovery at open, checkpoints).
         configuration.busyMode = .timeout(5)
         do {
             let pool = try DatabasePool(path: path, configuration: configuration)
@@ -230,6 +231,32 @@ public final class Journal: Sendable {
             let fingerprint: Data = row[0]
             let reply: Data = row[1]
             return StoredReply(commandID: id, fingerprint: [UInt8](fingerprint), reply: [UInt8](reply))
+        }
+    }
+
+    /// The stored replies of those of `ids` that were processed, by command id, in one read:
+    /// what a group commit loop checks for a whole batch of incoming commands at once.
+    public func replies(forCommandIDs ids: [String]) throws -> [String: StoredReply] {
+        guard !ids.isEmpty else { return [:] }
+        let unique = Array(Set(ids))
+        return try read("read replies") { db in
+            var replies: [String: StoredReply] = [:]
+            // Chunks keep the statement under SQLite's bound-parameter limit.
+            for start in stride(from: 0, to: unique.count, by: 500) {
+                let chunk = Array(unique[start..<min(start + 500, unique.count)])
+                let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                let rows = try Row.fetchCursor(
+                    db,
+                    sql: "SELECT command_id, fingerprint, reply FROM replies WHERE command_id IN (\(placeholders))",
+                    arguments: StatementArguments(chunk))
+                while let row = try rows.next() {
+                    let id: String = row[0]
+                    let fingerprint: Data = row[1]
+                    let reply: Data = row[2]
+                    replies[id] = StoredReply(commandID: id, fingerprint: [UInt8](fingerprint), reply: [UInt8](reply))
+                }
+            }
+            return replies
         }
     }
 

@@ -182,12 +182,26 @@ struct JSONLogHandlerTests {
         #expect(parsed.count == lines.count, "\(lines.count - parsed.count) lines are broken")
     }
 
-    @Test("bootstrap runs LoggingSystem.bootstrap once; levels parse from text")
-    func bootstrapOnce() {
-        // The test process may already be bootstrapped by another test; either way, the second
-        // call must not bootstrap again (LoggingSystem would trap).
-        _ = StakelineLogging.bootstrap(service: "test", level: .critical)
-        #expect(StakelineLogging.bootstrap(service: "test", level: .critical) == false)
+    @Test("bootstrap's guard runs its body once, even when called from many threads at once")
+    func bootstrapOnce() async {
+        // The guard is tested on its own instance: bootstrapping the real LoggingSystem here
+        // would change logging for every other test in this process.
+        let once = StakelineLogging.Once()
+        final class Counter: Sendable { let value = Mutex(0) }
+        let runs = Counter()
+        let ranCount = await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<8 {
+                group.addTask { once.run { runs.value.withLock { $0 += 1 } } }
+            }
+            return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(ranCount == 1)
+        #expect(runs.value.withLock { $0 } == 1)
+        #expect(once.run {} == false)
+    }
+
+    @Test("levels parse from text, case-insensitively")
+    func levelFromText() {
         #expect(StakelineLogging.level(from: "DEBUG") == .debug)
         #expect(StakelineLogging.level(from: "warning") == .warning)
         #expect(StakelineLogging.level(from: "loud") == nil)

@@ -35,6 +35,21 @@ struct JournalTests {
         #expect(try journal.cursors() == ["rewards": 7])
     }
 
+    @Test("replies(forCommandIDs:) finds the processed ones among many ids in one read")
+    func bulkReplies() throws {
+        let dir = try TempDirectory()
+        defer { dir.remove() }
+        let journal = try Journal(path: dir.path("j.sqlite"), durability: .normal)
+        try journal.commit(ProbeContent.batch(1...1200))
+        #expect(try journal.replies(forCommandIDs: []).isEmpty)
+        let asked = (1190...1300).map { ProbeContent.commandID(seq: UInt64($0)) } + ["cmd-5", "cmd-5", "nope"]
+        let found = try journal.replies(forCommandIDs: asked)
+        #expect(Set(found.keys) == Set((1190...1200).map { ProbeContent.commandID(seq: UInt64($0)) } + ["cmd-5"]))
+        #expect(found["cmd-1195"] == ProbeContent.storedReply(1195))
+        let many = (1...1200).map { ProbeContent.commandID(seq: UInt64($0)) }
+        #expect(try journal.replies(forCommandIDs: many).count == 1200, "more ids than one chunk")
+    }
+
     @Test("an empty batch changes nothing")
     func emptyBatch() throws {
         let dir = try TempDirectory()
