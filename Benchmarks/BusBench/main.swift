@@ -71,21 +71,24 @@ do {
         try! socket.connect(proxy.subscribersEndpoint)
         subscribed.push(true)
         var start: ContinuousClock.Instant?
+        var last = ContinuousClock.now
         var poller = ZMQPoller([.socket(socket)])
-        while true {
+        while received.load(ordering: .relaxed) < count {
             guard (try? poller.poll(timeoutMs: 1000))?[0] == true else { break }
             while let frames = try? socket.receive(dontWait: true) {
                 if frames[0] == Array("raw.warm".utf8) { continue }
-                if start == nil { start = .now }
+                last = .now
+                if start == nil { start = last }
                 if received.add(1, ordering: .relaxed).newValue == count { break }
             }
-            if received.load(ordering: .relaxed) == count { break }
         }
-        done.push(start.map(seconds(since:)) ?? 0)
+        // From the first message to the last one received (not to the idle timeout).
+        done.push(start.map { seconds(since: $0) - seconds(since: last) } ?? 0)
     }
     _ = subscribed.take(limit: 1, timeoutMs: 5000)
     let publisher = try ZMQSocket(context, .pub)
     try publisher.setHighWaterMarks(send: 100_000, receive: 1000)
+    try publisher.setNoDrop(true)  // back-pressure from the proxy, as in the reference measurement
     try publisher.connect(proxy.publishersEndpoint)
     // Wait out the slow-joiner window: subscriptions travel sub → proxy → publisher.
     for _ in 0..<50 {

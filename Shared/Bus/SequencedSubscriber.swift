@@ -117,6 +117,7 @@ public final class SequencedSubscriber: Sendable {
         var applied: [String: UInt64]
         var needsFetch: Set<String>
         var fetchCounter: UInt64 = 0
+        var unpublishedProgress = false
 
         init(owner: SequencedSubscriber, context: ZMQContext, logger: Logger,
              deliver: @escaping @Sendable (EventEnvelope) -> Void) {
@@ -147,6 +148,7 @@ public final class SequencedSubscriber: Sendable {
                         received += 1
                         handle(frames: frames)
                     }
+                    publishProgress()
                 } catch where error.isTerminated {
                     return
                 } catch {
@@ -203,9 +205,18 @@ public final class SequencedSubscriber: Sendable {
         mutating func apply(_ event: EventEnvelope) {
             deliver(event)
             applied[event.source] = event.seq
-            owner.progressByName.withLock {
-                $0[event.source]?.appliedSeq = event.seq
-                $0[event.source]?.raiseHead(to: event.seq)
+            unpublishedProgress = true
+        }
+
+        /// Copies the applied seqs to the shared progress: once per burst, not once per event.
+        mutating func publishProgress() {
+            guard unpublishedProgress else { return }
+            unpublishedProgress = false
+            owner.progressByName.withLock { progress in
+                for (name, seq) in applied {
+                    progress[name]?.appliedSeq = seq
+                    progress[name]?.raiseHead(to: seq)
+                }
             }
         }
 
@@ -251,6 +262,7 @@ public final class SequencedSubscriber: Sendable {
                     }
                     apply(event)
                 }
+                publishProgress()
                 owner.progressByName.withLock {
                     $0[name]?.fetchedCount += UInt64(page.events.count)
                     $0[name]?.raiseHead(to: page.head)

@@ -91,6 +91,11 @@ public final class ZMQSocket {
         try setOption(ZMQ_HEARTBEAT_TIMEOUT, timeoutMs)
     }
 
+    /// PUB/XPUB: block (or EAGAIN with dontWait) at the high-water mark instead of dropping.
+    public func setNoDrop(_ enabled: Bool) throws(ZMQError) {
+        try setOption(ZMQ_XPUB_NODROP, Int32(enabled ? 1 : 0))
+    }
+
     /// Frames larger than this are refused by libzmq before they reach the application.
     public func setMaxMessageSize(_ bytes: Int64) throws(ZMQError) {
         try setOption(ZMQ_MAXMSGSIZE, bytes)

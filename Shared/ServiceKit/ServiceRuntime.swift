@@ -280,6 +280,8 @@ public final class ServiceRuntime<Domain: ServiceDomain>: Service, Sendable {
         var recent: [String: StoredReply] = [:]
         var recentOrder: [String] = []
         var recentHead = 0
+        /// Stored replies of the group being handled that were not in `recent`.
+        var prefetched: [String: StoredReply] = [:]
         var pending = PendingCommit()
 
         init(runtime: ServiceRuntime, state: Domain, cursors: [String: UInt64]) {
@@ -291,15 +293,61 @@ public final class ServiceRuntime<Domain: ServiceDomain>: Service, Sendable {
 
         mutating func run() {
             while let items = runtime.inbox.take(limit: runtime.options.batchSizeMax, timeoutMs: 1000) {
+                // Decode the whole group first, so the stored replies of its commands are looked
+                // up in one read instead of one per command.
+                var decoded: [Decoded] = []
+                decoded.reserveCapacity(items.count)
+                var unseen: [String] = []
                 for item in items {
                     switch item {
-                    case .request(let request): handle(request)
+                    case .event(let event):
+                        decoded.append(.event(event))
+                    case .request(let request):
+                        do {
+                            let command = try CommandEnvelope(bytes: request.payload)
+                            if isJournaled(command.type) && recent[command.id] == nil { unseen.append(command.id) }
+                            decoded.append(.command(request, command))
+                        } catch {
+                            decoded.append(.invalid(request, error))
+                        }
+                    }
+                }
+                prefetched = prefetchReplies(unseen)
+                for item in decoded {
+                    switch item {
+                    case .command(let request, let command): handle(request, command)
+                    case .invalid(let request, let error):
+                        replyNow(request, ReplyEnvelope(id: ServiceRuntime.bestEffortID(request.payload),
+                                                        outcome: .error(error)).encoded())
                     case .event(let event): handle(event)
                     }
                 }
+                prefetched = [:]
                 flush()
             }
             flush()
+        }
+
+        enum Decoded {
+            case command(IncomingRequest, CommandEnvelope)
+            case invalid(IncomingRequest, ContractError)
+            case event(EventEnvelope)
+        }
+
+        /// Commands that change state: journaled, and answered from their stored reply on retry.
+        func isJournaled(_ type: String) -> Bool {
+            type != "status" && type != "events.since" && !Domain.queryTypes.contains(type)
+        }
+
+        func prefetchReplies(_ ids: [String]) -> [String: StoredReply] {
+            guard !ids.isEmpty else { return [:] }
+            do {
+                return try runtime.journal.replies(forCommandIDs: ids)
+            } catch {
+                // Storage is failing; the journal thread will stop the process on its next commit.
+                runtime.logger.error("reading stored replies failed", metadata: ["error": "\(error)"])
+                return [:]
+            }
         }
 
         mutating func flush() {
@@ -313,15 +361,7 @@ public final class ServiceRuntime<Domain: ServiceDomain>: Service, Sendable {
             runtime.server.reply(to: request.route, payload: payload)
         }
 
-        mutating func handle(_ request: IncomingRequest) {
-            let command: CommandEnvelope
-            do {
-                command = try CommandEnvelope(bytes: request.payload)
-            } catch {
-                replyNow(request, ReplyEnvelope(id: ServiceRuntime.bestEffortID(request.payload),
-                                                outcome: .error(error)).encoded())
-                return
-            }
+        mutating func handle(_ request: IncomingRequest, _ command: CommandEnvelope) {
             switch command.type {
             case "status":
                 let result = runtime.statusResult(appliedSeq: nextSeq - 1, cursors: cursors)
@@ -401,13 +441,7 @@ public final class ServiceRuntime<Domain: ServiceDomain>: Service, Sendable {
         }
 
         func storedReply(_ id: String) -> StoredReply? {
-            if let stored = recent[id] { return stored }
-            do {
-                return try runtime.journal.reply(forCommandID: id)
-            } catch {
-                runtime.logger.error("reading a stored reply failed", metadata: ["error": "\(error)"])
-                return nil
-            }
+            recent[id] ?? prefetched[id]
         }
 
         /// Keeps the newest replies in memory, bounded (a ring of ids).
