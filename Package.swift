@@ -89,7 +89,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "BusTests", dependencies: ["Bus", "Contracts"], swiftSettings: strict),
         .testTarget(
-            name: "ServiceKitTests", dependencies: ["ServiceKit", "Contracts", "JournalCrashProbe"],
+            name: "ServiceKitTests", dependencies: ["ServiceKit", "Bus", "Contracts", "JournalCrashProbe"],
             swiftSettings: strict),
         .testTarget(
             name: "IntegrationTests", dependencies: ["Bus", "Contracts", "ServiceKit"],

@@ -399,18 +399,20 @@ public final class ServiceRuntime<Domain: ServiceDomain>: Service, Sendable {
                 }
                 return
             }
+            // A refusal changes nothing, but its reply is stored like any other: a retry gets the
+            // first reply even if the state has changed since (docs/PROTOCOL.md §6).
+            let reply: [UInt8]
             switch state.decide(command, context: context) {
             case .failure(let error):
-                // Refused commands change nothing and are not journaled; a retry is decided anew.
-                pending.replies.append((request.route, ReplyEnvelope(id: command.id, outcome: .error(error)).encoded()))
+                reply = ReplyEnvelope(id: command.id, outcome: .error(error)).encoded()
             case .success(let decision):
                 journalEvents(decision.events)
-                let reply = ReplyEnvelope(id: command.id, outcome: .ok(decision.result)).encoded()
-                let stored = StoredReply(commandID: command.id, fingerprint: fingerprint, reply: reply)
-                pending.batch.replies.append(stored)
-                pending.replies.append((request.route, reply))
-                remember(stored)
+                reply = ReplyEnvelope(id: command.id, outcome: .ok(decision.result)).encoded()
             }
+            let stored = StoredReply(commandID: command.id, fingerprint: fingerprint, reply: reply)
+            pending.batch.replies.append(stored)
+            pending.replies.append((request.route, reply))
+            remember(stored)
         }
 
         mutating func handle(_ event: EventEnvelope) {
