@@ -185,4 +185,14 @@ import Testing
         let framed = Array("xx\(text)yy".utf8)
         #expect(try JSONCodec.parse(framed[2..<(framed.count - 2)]) == expected)
     }
+
+    @Test func emptyBuffersAreMalformedNotCrashes() {
+        #expect(errorCode { try JSONCodec.parse(UnsafeRawBufferPointer(start: nil, count: 0)) } == .malformedJSON)
+        #expect(errorCode { try JSONCodec.parse([UInt8]()) } == .malformedJSON)
+        #expect(errorCode { try EventEnvelope(bytes: UnsafeRawBufferPointer(start: nil, count: 0)) } == .malformedJSON)
+        #expect(errorCode { try CommandEnvelope(bytes: [UInt8]()) } == .malformedJSON)
+        #expect(errorCode { try ReplyEnvelope(bytes: [UInt8]()[...]) } == .malformedJSON)
+        #expect(serialized(.string("")) == #""""#)
+        #expect(serialized(.object(["": .string("")])) == #"{"":""}"#)
+    }
 }
