@@ -133,7 +133,7 @@ struct JSONParser: ~Copyable {
                 for position in first..<pairs.count {
                     let (key, value) = pairs[position]
                     if object.updateValue(value, forKey: key) != nil {
-                        throw malformed(at: objectStart, "duplicate key \"\(key)\" in the object starting here")
+                        throw malformed(at: objectStart, "duplicate key \(EnvelopeFields.shown(key)) in the object starting here")
                     }
                 }
                 return object
@@ -549,7 +549,7 @@ extension JSONParser {
                 envelope[known] = value
             case .unknown(let name):
                 if !unknownKeys.insert(name).inserted {
-                    throw malformed(at: objectStart, "duplicate key \"\(name)\" in the object starting here")
+                    throw malformed(at: objectStart, "duplicate key \(EnvelopeFields.shown(name)) in the object starting here")
                 }
             }
             skipWhitespace()

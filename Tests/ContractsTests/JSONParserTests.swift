@@ -195,4 +195,21 @@ import Testing
         #expect(serialized(.string("")) == #""""#)
         #expect(serialized(.object(["": .string("")])) == #"{"":""}"#)
     }
+
+    @Test func errorMessagesStayShortWhateverTheInput() {
+        let huge = String(repeating: "k", count: 100_000)
+        let messages = [
+            contractError { try parse("{\"\(huge)\":1,\"\(huge)\":2}") },
+            contractError { try EventEnvelope(bytes: "{\"\(huge)\":1,\"\(huge)\":2}".bytes) },
+            contractError { try CommandEnvelope(bytes: #"{"v":1,"id":"\#(huge)","type":"s","actor":"a"}"#.bytes) },
+            contractError { try CommandEnvelope(bytes: #"{"v":1,"id":"a","type":"s","actor":"\#(huge)"}"#.bytes) },
+            contractError { try CommandEnvelope(bytes: #"{"v":1\#(huge)}"#.bytes) },
+            contractError { try JSON.object(["amountWei": .string(huge)]).amount("amountWei") },
+            contractError { try JSON.object(["amountWei": .string(String(repeating: "9", count: 100_000))]).amount("amountWei") },
+        ]
+        for error in messages {
+            #expect(error != nil)
+            #expect((error?.message.utf8.count ?? 0) < 300, "\(String(describing: error).prefix(200))")
+        }
+    }
 }
