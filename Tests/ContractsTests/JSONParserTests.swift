@@ -212,4 +212,26 @@ import Testing
             #expect((error?.message.utf8.count ?? 0) < 300, "\(String(describing: error).prefix(200))")
         }
     }
+
+    @Test func findsSpecialBytesAtEveryOffsetOfLongStrings() throws {
+        // Exercises the word-at-a-time scan: each kind of special byte at each of 24 offsets.
+        let plain = Array("abcdefghijklmnopqrstuvwx".utf8)
+        for offset in 0..<plain.count {
+            func document(_ middle: [UInt8]) -> [UInt8] {
+                [UInt8(ascii: "\"")] + plain[..<offset] + middle + plain[offset...] + [UInt8(ascii: "\"")]
+            }
+            let prefix = String(decoding: plain[..<offset], as: UTF8.self)
+            let suffix = String(decoding: plain[offset...], as: UTF8.self)
+            #expect(try JSONCodec.parse(document(Array(#"\n"#.utf8))) == .string(prefix + "\n" + suffix))
+            #expect(try JSONCodec.parse(document([0xC3, 0xA9])) == .string(prefix + "é" + suffix))
+            #expect(try JSONCodec.parse(document([0xF0, 0x9F, 0x98, 0x80])) == .string(prefix + "😀" + suffix))
+            #expect(try JSONCodec.parse(document([0x7F])) == .string(prefix + "\u{7F}" + suffix))
+            #expect(errorCode { try JSONCodec.parse(document([0x1F])) } == .malformedJSON, "offset \(offset)")
+            #expect(errorCode { try JSONCodec.parse(document([0x00])) } == .malformedJSON, "offset \(offset)")
+            #expect(errorCode { try JSONCodec.parse(document([0xC3])) } == .malformedJSON, "offset \(offset)")
+            #expect(errorCode { try JSONCodec.parse(document([0xED, 0xA0, 0x80])) } == .malformedJSON, "offset \(offset)")
+            // A quote ends the string early: what follows is trailing garbage.
+            #expect(errorCode { try JSONCodec.parse(document([0x22])) } == .malformedJSON, "offset \(offset)")
+        }
+    }
 }
