@@ -22,6 +22,14 @@ let package = Package(
             path: "AccountingBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
         .executableTarget(
+            name: "ContractsBenchmarks",
+            dependencies: [
+                .product(name: "Contracts", package: "stakeline"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "ContractsBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
+        .executableTarget(
             name: "BusBench",
             dependencies: [
                 .product(name: "Bus", package: "stakeline"),

@@ -57,10 +57,18 @@ enum EnvelopeFields {
         text.utf8.count <= 64 ? "\"\(text)\"" : "\"\(text.prefix(32))…\" (\(text.utf8.count) bytes)"
     }
 
-    static func checkID(_ id: String, field: String = "id", allowEmpty: Bool = false) throws(ContractError) {
+    /// A reply's id only has a length limit: it echoes whatever the command carried.
+    static func checkReplyID(_ id: String) throws(ContractError) {
+        if id.utf8.count > EnvelopeLimits.idLengthMax {
+            throw ContractError(
+                .invalidEnvelope, "id must be at most \(EnvelopeLimits.idLengthMax) bytes, got \(shown(id))")
+        }
+    }
+
+    static func checkID(_ id: String) throws(ContractError) {
         var id = id
         let ok = id.withUTF8 { utf8 in
-            guard utf8.count <= EnvelopeLimits.idLengthMax, allowEmpty || !utf8.isEmpty else { return false }
+            guard utf8.count <= EnvelopeLimits.idLengthMax, !utf8.isEmpty else { return false }
             for c in utf8 {
                 switch c {
                 case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
@@ -75,7 +83,7 @@ enum EnvelopeFields {
         if !ok {
             throw ContractError(
                 .invalidEnvelope,
-                "\(field) must be \(allowEmpty ? 0 : 1)…\(EnvelopeLimits.idLengthMax) characters of [A-Za-z0-9._:-], got \(shown(id))")
+                "id must be 1…\(EnvelopeLimits.idLengthMax) characters of [A-Za-z0-9._:-], got \(shown(id))")
         }
     }
 

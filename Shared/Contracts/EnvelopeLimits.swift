@@ -1,8 +1,9 @@
 /// Limits on envelope fields (docs/PROTOCOL.md §3). Lengths are in UTF-8 bytes; the fields with
 /// a restricted alphabet are ASCII, so there bytes and characters are the same.
 public enum EnvelopeLimits {
-    /// Command and reply `id`: 1…128 bytes of `[A-Za-z0-9._:-]` (a UUID, ULID or
-    /// `client:counter` fits). A reply may carry an empty id when the command's id was unreadable.
+    /// Command `id`: 1…128 bytes of `[A-Za-z0-9._:-]` (a UUID, ULID or `client:counter` fits).
+    /// Reply `id`: 0…128 bytes of anything: the command's id as sent (even an invalid one, so
+    /// the client can match the error), or empty when it could not be read.
     public static let idLengthMax = 128
     /// Command and event `type`: 1…128 bytes, `[a-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*`.
     public static let typeLengthMax = 128

@@ -80,7 +80,8 @@ extension ReplyEnvelope {
 
     /// Validates an already parsed reply. `result` may be any JSON value but must be present
     /// when `ok` is true; `error` must be an object with `code` and `message` when `ok` is false.
-    /// The field not selected by `ok` is ignored. The id may be empty (see `EnvelopeLimits`).
+    /// The field not selected by `ok` is ignored. The id may be empty or carry any characters
+    /// (it echoes the command's id as sent; see `EnvelopeLimits.idLengthMax`).
     public init(json: JSON) throws(ContractError) {
         try self.init(raw: RawEnvelope(object: try EnvelopeFields.object(json, what: "a reply envelope")))
     }
@@ -88,7 +89,7 @@ extension ReplyEnvelope {
     init(raw object: RawEnvelope) throws(ContractError) {
         try EnvelopeFields.version(object[.v])
         let id = try EnvelopeFields.string(object[.id], field: "id")
-        try EnvelopeFields.checkID(id, allowEmpty: true)
+        try EnvelopeFields.checkReplyID(id)
         let ok = try EnvelopeFields.bool(object[.ok], field: "ok")
         if ok {
             guard let result = object[.result] else { throw ContractError(.missingField, "missing field result") }
@@ -104,7 +105,7 @@ extension ReplyEnvelope {
 
     /// Checks the fields as a decoder would; `encoded()` of a valid envelope always decodes.
     public func validate() throws(ContractError) {
-        try EnvelopeFields.checkID(id, allowEmpty: true)
+        try EnvelopeFields.checkReplyID(id)
         if case .error(let error) = outcome { try EnvelopeFields.checkErrorCode(error.code.rawValue) }
     }
 }
@@ -163,4 +164,39 @@ extension CommandEnvelope {
 extension EventEnvelope {
     /// The body's fields, read with messages that name them by path: `body.amountWei …`.
     public var fields: JSON.Fields { body.fields(at: "body") }
+}
+
+// MARK: Envelopes as JSON values (e.g. events embedded in an `events.since` result)
+
+extension CommandEnvelope {
+    /// The envelope as a JSON object; `init(json:)` reads it back.
+    public var json: JSON {
+        .object(["v": .int(schemaVersion), "id": .string(id), "type": .string(type), "actor": .string(actor), "body": body])
+    }
+}
+
+extension ReplyEnvelope {
+    /// The envelope as a JSON object; `init(json:)` reads it back.
+    public var json: JSON {
+        switch outcome {
+        case .ok(let result):
+            return .object(["v": .int(schemaVersion), "id": .string(id), "ok": .bool(true), "result": result])
+        case .error(let error):
+            return .object([
+                "v": .int(schemaVersion), "id": .string(id), "ok": .bool(false),
+                "error": .object(["code": .string(error.code.rawValue), "message": .string(error.message)]),
+            ])
+        }
+    }
+}
+
+extension EventEnvelope {
+    /// The envelope as a JSON object (no `epoch` key when nil); `init(json:)` reads it back.
+    public var json: JSON {
+        var object: [String: JSON] = [
+            "v": .int(schemaVersion), "source": .string(source), "seq": .int(seq), "type": .string(type), "body": body,
+        ]
+        if let epoch { object["epoch"] = .int(epoch) }
+        return .object(object)
+    }
 }

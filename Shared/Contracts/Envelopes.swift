@@ -14,7 +14,11 @@ public struct CommandEnvelope: Sendable, Hashable {
     public init(id: String, type: String, actor: String, body: JSON) {
         self.id = id; self.type = type; self.actor = actor; self.body = body
     }
-    /// Decodes and validates an envelope. Throws with a stable code on any defect.
+    /// Decodes and validates an envelope. Throws with a stable code on any defect:
+    /// `message_too_large`, `malformed_json` (including duplicate keys), `invalid_envelope`,
+    /// `unsupported_version`, `missing_field`, `wrong_type` — in that order of checks
+    /// (docs/PROTOCOL.md §3). An absent `body` reads as `{}`; unknown top-level fields are
+    /// ignored. Never traps. `[UInt8]` and `UnsafeRawBufferPointer` overloads avoid any copy.
     public init(bytes: some Collection<UInt8>) throws(ContractError) {
         self = try JSONCodec.withBytes(bytes) { (buffer) throws(ContractError) in try CommandEnvelope(buffer) }
     }
@@ -44,6 +48,8 @@ public struct ReplyEnvelope: Sendable, Hashable {
         case error(ContractError)
     }
     public init(id: String, outcome: Outcome) { self.id = id; self.outcome = outcome }
+    /// Decodes and validates a reply, with the same codes and order of checks as
+    /// `CommandEnvelope.init(bytes:)`. The id may be empty or any string of at most 128 bytes.
     public init(bytes: some Collection<UInt8>) throws(ContractError) {
         self = try JSONCodec.withBytes(bytes) { (buffer) throws(ContractError) in try ReplyEnvelope(buffer) }
     }
@@ -81,6 +87,8 @@ public struct EventEnvelope: Sendable, Hashable {
     public init(source: String, seq: UInt64, type: String, epoch: UInt64?, body: JSON) {
         self.source = source; self.seq = seq; self.type = type; self.epoch = epoch; self.body = body
     }
+    /// Decodes and validates an event, with the same codes and order of checks as
+    /// `CommandEnvelope.init(bytes:)`. `body` is required; `epoch` absent or `null` is nil.
     public init(bytes: some Collection<UInt8>) throws(ContractError) {
         self = try JSONCodec.withBytes(bytes) { (buffer) throws(ContractError) in try EventEnvelope(buffer) }
     }

@@ -133,7 +133,7 @@ struct JSONParser: ~Copyable {
                 for position in first..<pairs.count {
                     let (key, value) = pairs[position]
                     if object.updateValue(value, forKey: key) != nil {
-                        throw malformed(at: objectStart, "duplicate key \"\(key)\" in the object starting here")
+                        throw malformed(at: objectStart, "duplicate key \(EnvelopeFields.shown(key)) in the object starting here")
                     }
                 }
                 return object
@@ -227,8 +227,15 @@ struct JSONParser: ~Copyable {
         let start = index
         let p = base.unsafelyUnwrapped
         while true {
-            // Eight bytes at a time while they are plain ASCII other than `"` and `\`.
-            while index + 8 <= count && !SWAR.hasSpecialOrNonASCII(SWAR.load(p + index)) { index += 8 }
+            // Eight bytes at a time to the next byte that is not plain ASCII other than `"`/`\`.
+            while index + 8 <= count {
+                let special = SWAR.specialBytes(SWAR.load(p + index))
+                if special != 0 {
+                    index += SWAR.firstByte(special)
+                    break
+                }
+                index += 8
+            }
             guard index < count else { break }
             let c = p[index]
             if c == UInt8(ascii: "\"") {
@@ -381,32 +388,41 @@ struct JSONParser: ~Copyable {
     }
 }
 
-/// Word-at-a-time byte tests (exact as booleans: true iff some byte of the word matches).
+/// Word-at-a-time byte tests. The masks are exact: bit 7 of each byte is set iff that byte
+/// matches (no carries cross byte boundaries), so the first match is found with a bit scan.
 enum SWAR {
     static let ones: UInt64 = 0x0101_0101_0101_0101
     static let highs: UInt64 = 0x8080_8080_8080_8080
+    static let lows: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
 
+    /// Eight bytes in memory order: byte i of the input is byte i (bits 8i…8i+7) of the word.
     @inline(__always)
     static func load(_ pointer: UnsafePointer<UInt8>) -> UInt64 {
-        UnsafeRawPointer(pointer).loadUnaligned(as: UInt64.self)
+        UInt64(littleEndian: UnsafeRawPointer(pointer).loadUnaligned(as: UInt64.self))
     }
 
-    /// Some byte is zero.
+    /// Bit 7 set in each byte that is zero.
     @inline(__always)
-    static func hasZero(_ word: UInt64) -> Bool { (word &- ones) & ~word & highs != 0 }
-
-    /// Some byte is below 0x20, `"` or `\` (the bytes a JSON string escapes).
-    @inline(__always)
-    static func needsEscape(_ word: UInt64) -> Bool {
-        let control = (word &- ones &* 0x20) & ~word & highs
-        return control != 0 || hasZero(word ^ (ones &* 0x22)) || hasZero(word ^ (ones &* 0x5C))
+    static func zeroBytes(_ word: UInt64) -> UInt64 {
+        ~((((word & lows) &+ lows) | word) | lows)
     }
 
-    /// `needsEscape`, or some byte is 0x80 or above (part of a multi-byte UTF-8 sequence).
+    /// Bit 7 set in each byte below 0x20, equal to `"` or `\` (the bytes a JSON string escapes).
     @inline(__always)
-    static func hasSpecialOrNonASCII(_ word: UInt64) -> Bool {
-        word & highs != 0 || needsEscape(word)
+    static func escapeBytes(_ word: UInt64) -> UInt64 {
+        let control = ~(((word & lows) &+ (ones &* 0x60)) | word) & highs
+        return control | zeroBytes(word ^ (ones &* 0x22)) | zeroBytes(word ^ (ones &* 0x5C))
     }
+
+    /// `escapeBytes`, plus each byte of 0x80 or above (part of a multi-byte UTF-8 sequence).
+    @inline(__always)
+    static func specialBytes(_ word: UInt64) -> UInt64 {
+        escapeBytes(word) | (word & highs)
+    }
+
+    /// The offset (0…7) of the first byte flagged in a non-zero mask.
+    @inline(__always)
+    static func firstByte(_ mask: UInt64) -> Int { mask.trailingZeroBitCount >> 3 }
 }
 
 // MARK: - Envelope fast path
@@ -549,7 +565,7 @@ extension JSONParser {
                 envelope[known] = value
             case .unknown(let name):
                 if !unknownKeys.insert(name).inserted {
-                    throw malformed(at: objectStart, "duplicate key \"\(name)\" in the object starting here")
+                    throw malformed(at: objectStart, "duplicate key \(EnvelopeFields.shown(name)) in the object starting here")
                 }
             }
             skipWhitespace()

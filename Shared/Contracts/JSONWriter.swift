@@ -174,11 +174,22 @@ struct JSONWriter: ~Copyable {
         var runStart = 0
         var position = 0
         while true {
-            while position + 8 <= length && !SWAR.needsEscape(SWAR.load(source + position)) { position += 8 }
-            while position < length {
-                let c = source[position]
-                if c < 0x20 || c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") { break }
-                position += 1
+            var found = false
+            while position + 8 <= length {
+                let escapes = SWAR.escapeBytes(SWAR.load(source + position))
+                if escapes != 0 {
+                    position += SWAR.firstByte(escapes)
+                    found = true
+                    break
+                }
+                position += 8
+            }
+            if !found {
+                while position < length {
+                    let c = source[position]
+                    if c < 0x20 || c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") { break }
+                    position += 1
+                }
             }
             if position > runStart {
                 append(UnsafeBufferPointer(start: source + runStart, count: position - runStart))
@@ -227,7 +238,7 @@ private func keyPrefix(_ key: String) -> UInt64 {
     var key = key
     return key.withUTF8 { utf8 in
         guard let start = utf8.baseAddress else { return 0 }
-        if utf8.count >= 8 { return UInt64(bigEndian: SWAR.load(start)) }
+        if utf8.count >= 8 { return SWAR.load(start).byteSwapped }  // first byte most significant
         var prefix: UInt64 = 0
         for position in 0..<utf8.count { prefix |= UInt64(start[position]) << (56 - 8 * position) }
         return prefix

@@ -153,6 +153,16 @@ import Testing
         }
     }
 
+    @Test func echoesAnyCommandIdUpToTheLimit() throws {
+        // An invalid command id is echoed in the error reply so the client can match it.
+        for id in ["", "a b", "é/ü", String(repeating: "x", count: 128)] {
+            let reply = ReplyEnvelope(id: id, outcome: .error(ContractError(.invalidEnvelope, "bad id")))
+            #expect(try ReplyEnvelope(bytes: reply.encoded()) == reply)
+            try reply.validate()
+        }
+        #expect(errorCode { try ReplyEnvelope(id: String(repeating: "x", count: 129), outcome: .ok(.null)).validate() } == .invalidEnvelope)
+    }
+
     @Test func ignoresTheFieldNotSelectedByOk() throws {
         let ok = try ReplyEnvelope(bytes: #"{"v":1,"id":"a","ok":true,"result":1,"error":"ignored"}"#.bytes)
         #expect(ok.outcome == .ok(.number("1")))
@@ -166,7 +176,7 @@ import Testing
         (#"{"v":1,"id":"a","ok":"true","result":{}}"#, .wrongType),
         (#"{"v":1,"id":"a","ok":1,"result":{}}"#, .wrongType),
         (#"{"v":1,"ok":true,"result":{}}"#, .missingField),
-        (#"{"v":1,"id":"a b","ok":true,"result":{}}"#, .invalidEnvelope),
+        ("{\"v\":1,\"id\":\"\(String(repeating: "a", count: 129))\",\"ok\":true,\"result\":{}}", .invalidEnvelope),
         (#"{"v":2,"id":"a","ok":true,"result":{}}"#, .unsupportedVersion),
         (#"{"v":1,"id":"a","ok":false}"#, .missingField),
         (#"{"v":1,"id":"a","ok":false,"error":"boom"}"#, .wrongType),
@@ -256,5 +266,30 @@ import Testing
         let tooDeep = #"{"v":1,"source":"ledger","seq":1,"type":"ledger.X","body":{"a":[\#(inner)]}}"#
         #expect(errorCode { try EventEnvelope(bytes: tooDeep.bytes) } == .malformedJSON)
         #expect(errorCode { try JSONCodec.parse(tooDeep.bytes) } == .malformedJSON)
+    }
+}
+
+@Suite struct EnvelopeJSONTests {
+    @Test func envelopesConvertToJSONAndBack() throws {
+        let event = EventEnvelope(source: "ledger", seq: 7, type: "ledger.Pinged", epoch: nil, body: .object(["n": .int(1)]))
+        #expect(try EventEnvelope(json: event.json) == event)
+        #expect(event.json["epoch"] == nil)
+        var withEpoch = event
+        withEpoch.epoch = 3
+        #expect(try EventEnvelope(json: withEpoch.json) == withEpoch)
+        let command = CommandEnvelope(id: "a", type: "events.since", actor: "rewards", body: .object(["seq": .int(5)]))
+        #expect(try CommandEnvelope(json: command.json) == command)
+        let ok = ReplyEnvelope(id: "a", outcome: .ok(.object(["events": .array([event.json, withEpoch.json])])))
+        #expect(try ReplyEnvelope(json: ok.json) == ok)
+        #expect(try ReplyEnvelope(bytes: JSONCodec.serialize(ok.json)) == ok)
+        let failed = ReplyEnvelope(id: "a", outcome: .error(ContractError(.notFound, "no such account")))
+        #expect(try ReplyEnvelope(json: failed.json) == failed)
+        // An events.since-style result: events embedded as objects, read back one by one.
+        let result = try ReplyEnvelope(bytes: ok.encoded())
+        guard case .ok(let value) = result.outcome else {
+            Issue.record("expected ok")
+            return
+        }
+        #expect(try value.array("events").map { try EventEnvelope(json: $0) } == [event, withEpoch])
     }
 }

@@ -185,4 +185,53 @@ import Testing
         let framed = Array("xx\(text)yy".utf8)
         #expect(try JSONCodec.parse(framed[2..<(framed.count - 2)]) == expected)
     }
+
+    @Test func emptyBuffersAreMalformedNotCrashes() {
+        #expect(errorCode { try JSONCodec.parse(UnsafeRawBufferPointer(start: nil, count: 0)) } == .malformedJSON)
+        #expect(errorCode { try JSONCodec.parse([UInt8]()) } == .malformedJSON)
+        #expect(errorCode { try EventEnvelope(bytes: UnsafeRawBufferPointer(start: nil, count: 0)) } == .malformedJSON)
+        #expect(errorCode { try CommandEnvelope(bytes: [UInt8]()) } == .malformedJSON)
+        #expect(errorCode { try ReplyEnvelope(bytes: [UInt8]()[...]) } == .malformedJSON)
+        #expect(serialized(.string("")) == #""""#)
+        #expect(serialized(.object(["": .string("")])) == #"{"":""}"#)
+    }
+
+    @Test func errorMessagesStayShortWhateverTheInput() {
+        let huge = String(repeating: "k", count: 100_000)
+        let messages = [
+            contractError { try parse("{\"\(huge)\":1,\"\(huge)\":2}") },
+            contractError { try EventEnvelope(bytes: "{\"\(huge)\":1,\"\(huge)\":2}".bytes) },
+            contractError { try CommandEnvelope(bytes: #"{"v":1,"id":"\#(huge)","type":"s","actor":"a"}"#.bytes) },
+            contractError { try CommandEnvelope(bytes: #"{"v":1,"id":"a","type":"s","actor":"\#(huge)"}"#.bytes) },
+            contractError { try CommandEnvelope(bytes: #"{"v":1\#(huge)}"#.bytes) },
+            contractError { try JSON.object(["amountWei": .string(huge)]).amount("amountWei") },
+            contractError { try JSON.object(["amountWei": .string(String(repeating: "9", count: 100_000))]).amount("amountWei") },
+        ]
+        for error in messages {
+            #expect(error != nil)
+            #expect((error?.message.utf8.count ?? 0) < 300, "\(String(describing: error).prefix(200))")
+        }
+    }
+
+    @Test func findsSpecialBytesAtEveryOffsetOfLongStrings() throws {
+        // Exercises the word-at-a-time scan: each kind of special byte at each of 24 offsets.
+        let plain = Array("abcdefghijklmnopqrstuvwx".utf8)
+        for offset in 0..<plain.count {
+            func document(_ middle: [UInt8]) -> [UInt8] {
+                [UInt8(ascii: "\"")] + plain[..<offset] + middle + plain[offset...] + [UInt8(ascii: "\"")]
+            }
+            let prefix = String(decoding: plain[..<offset], as: UTF8.self)
+            let suffix = String(decoding: plain[offset...], as: UTF8.self)
+            #expect(try JSONCodec.parse(document(Array(#"\n"#.utf8))) == .string(prefix + "\n" + suffix))
+            #expect(try JSONCodec.parse(document([0xC3, 0xA9])) == .string(prefix + "é" + suffix))
+            #expect(try JSONCodec.parse(document([0xF0, 0x9F, 0x98, 0x80])) == .string(prefix + "😀" + suffix))
+            #expect(try JSONCodec.parse(document([0x7F])) == .string(prefix + "\u{7F}" + suffix))
+            #expect(errorCode { try JSONCodec.parse(document([0x1F])) } == .malformedJSON, "offset \(offset)")
+            #expect(errorCode { try JSONCodec.parse(document([0x00])) } == .malformedJSON, "offset \(offset)")
+            #expect(errorCode { try JSONCodec.parse(document([0xC3])) } == .malformedJSON, "offset \(offset)")
+            #expect(errorCode { try JSONCodec.parse(document([0xED, 0xA0, 0x80])) } == .malformedJSON, "offset \(offset)")
+            // A quote ends the string early: what follows is trailing garbage.
+            #expect(errorCode { try JSONCodec.parse(document([0x22])) } == .malformedJSON, "offset \(offset)")
+        }
+    }
 }

@@ -217,6 +217,30 @@ extension JSON {
         }
     }
 
+    @Test func everyValidCommandAndReplyRoundTrips() async {
+        let commands = Generator<CommandEnvelope, Shrink.None<CommandEnvelope>>(run: { rng in
+            let idAlphabet = Array("ABCXYZabcxyz0189._:-")
+            let id = String((0..<Int.random(in: 1...128, using: &rng)).map { _ in idAlphabet.randomElement(using: &rng)! })
+            var actor = randomString(using: &rng, lengthMax: 30)
+            if actor.isEmpty || actor.utf8.count > 128 { actor = "alice" }
+            return CommandEnvelope(id: id, type: "ledger.stake", actor: actor, body: randomJSON(depth: 1, using: &rng).asObject)
+        })
+        await propertyCheck(count: 500, input: commands) { (command: CommandEnvelope) throws in
+            #expect(try CommandEnvelope(bytes: command.encoded()) == command)
+            #expect(try CommandEnvelope(json: command.json) == command)
+        }
+        let replies = Generator<ReplyEnvelope, Shrink.None<ReplyEnvelope>>(run: { rng in
+            let id = String(randomString(using: &rng, lengthMax: 40).utf8.prefix(128)) ?? ""
+            if Bool.random(using: &rng) { return ReplyEnvelope(id: id, outcome: .ok(randomJSON(depth: 0, using: &rng))) }
+            let code = ["insufficient_balance", "not_found", "x9_y"][Int.random(in: 0..<3, using: &rng)]
+            return ReplyEnvelope(id: id, outcome: .error(ContractError(ErrorCode(rawValue: code), randomString(using: &rng))))
+        })
+        await propertyCheck(count: 500, input: replies) { (reply: ReplyEnvelope) throws in
+            #expect(try ReplyEnvelope(bytes: reply.encoded()) == reply)
+            #expect(try ReplyEnvelope(json: reply.json) == reply)
+        }
+    }
+
     @Test func everyAmountRoundTrips() async {
         await propertyCheck(count: 1000, input: Gen.uint128()) { (amount: UInt128) throws in
             let value = JSON.object(["amountWei": .amount(amount)])
