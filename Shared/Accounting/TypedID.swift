@@ -1,0 +1,62 @@
+/// A string identifier tagged with what it identifies, so a holder can never be passed where an
+/// operator is expected. `Tag` is a phantom type and is never instantiated.
+public struct TypedID<Tag>: Hashable, Comparable, Sendable, ExpressibleByStringLiteral,
+    CustomStringConvertible
+{
+    public let rawValue: String
+
+    public init(_ rawValue: String) { self.rawValue = rawValue }
+    public init(stringLiteral value: String) { self.rawValue = value }
+
+    public var description: String { rawValue }
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+public enum HolderTag {}
+public enum StakerTag {}
+public enum OperatorTag {}
+public enum StrategyTag {}
+public enum AVSTag {}
+
+/// A holder of pool shares, rate tokens or wrapped tokens (an account).
+public typealias HolderID = TypedID<HolderTag>
+/// A restaker (EigenLayer "staker"; a pod owner for native ETH).
+public typealias StakerID = TypedID<StakerTag>
+/// A restaking operator, or a liquid pool's node operator.
+public typealias OperatorID = TypedID<OperatorTag>
+/// A restaking strategy (one per asset; see ``RestakingLedger/beaconChainStrategy``).
+public typealias StrategyID = TypedID<StrategyTag>
+/// An actively validated service.
+public typealias AVSID = TypedID<AVSTag>
+
+/// An operator set: an AVS and its set number.
+public struct OperatorSetID: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let avs: AVSID
+    public let setNumber: UInt32
+
+    public init(avs: AVSID, setNumber: UInt32) {
+        self.avs = avs
+        self.setNumber = setNumber
+    }
+
+    public var description: String { "\(avs.rawValue)/\(setNumber)" }
+    public static func < (lhs: Self, rhs: Self) -> Bool {
+        (lhs.avs, lhs.setNumber) < (rhs.avs, rhs.setNumber)
+    }
+}
+
+/// A withdrawal request in a ``WithdrawalQueue``: 1, 2, 3 … in request order.
+public struct WithdrawalRequestID: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let rawValue: UInt64
+    public init(_ rawValue: UInt64) { self.rawValue = rawValue }
+    public var description: String { String(rawValue) }
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+/// A queued restaking withdrawal in a ``RestakingLedger``: 1, 2, 3 … in queue order.
+public struct QueuedWithdrawalID: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let rawValue: UInt64
+    public init(_ rawValue: UInt64) { self.rawValue = rawValue }
+    public var description: String { String(rawValue) }
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+}
