@@ -38,6 +38,8 @@ public enum AccountingError: Error, Equatable, Hashable, Sendable {
     case withdrawalNotFound
     case withdrawalDelayNotElapsed
     case invalidMagnitude
+    case notWithdrawalOwner
+    case epochInPast
     // Restaking: operator sets and magnitudes.
     case operatorSetNotFound
     case operatorSetAlreadyExists
@@ -83,6 +85,8 @@ public enum AccountingError: Error, Equatable, Hashable, Sendable {
         case .withdrawalNotFound: "withdrawal_not_found"
         case .withdrawalDelayNotElapsed: "withdrawal_delay_not_elapsed"
         case .invalidMagnitude: "invalid_magnitude"
+        case .notWithdrawalOwner: "not_withdrawal_owner"
+        case .epochInPast: "epoch_in_past"
         case .operatorSetNotFound: "operator_set_not_found"
         case .operatorSetAlreadyExists: "operator_set_already_exists"
         case .strategyNotInOperatorSet: "strategy_not_in_operator_set"
@@ -129,6 +133,8 @@ public enum AccountingError: Error, Equatable, Hashable, Sendable {
         case .withdrawalNotFound: "No queued withdrawal has that id."
         case .withdrawalDelayNotElapsed: "The withdrawal is still in escrow."
         case .invalidMagnitude: "The magnitude is outside 0...WAD or above the current maximum."
+        case .notWithdrawalOwner: "Only the staker who queued the withdrawal can complete it."
+        case .epochInPast: "The epoch is earlier than one already recorded."
         case .operatorSetNotFound: "The operator set does not exist."
         case .operatorSetAlreadyExists: "The operator set already exists."
         case .strategyNotInOperatorSet: "The strategy is not part of the operator set."
