@@ -52,6 +52,10 @@ public struct AllocationBook: Sendable, Equatable {
     public struct Membership: Hashable, Sendable {
         public let operatorID: OperatorID
         public let operatorSet: OperatorSetID
+        public init(operatorID: OperatorID, operatorSet: OperatorSetID) {
+            self.operatorID = operatorID
+            self.operatorSet = operatorSet
+        }
     }
 
     public struct Registration: Sendable, Equatable {

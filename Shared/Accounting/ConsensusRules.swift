@@ -88,6 +88,10 @@ public enum ConsensusRules {
     public struct AttestationDeltas: Sendable, Equatable {
         public let rewardGwei: UInt64
         public let penaltyGwei: UInt64
+        public init(rewardGwei: UInt64, penaltyGwei: UInt64) {
+            self.rewardGwei = rewardGwei
+            self.penaltyGwei = penaltyGwei
+        }
     }
 
     /// Flags a validator attested with in an epoch, and the participating balance of each.
@@ -172,6 +176,14 @@ public enum ConsensusRules {
         public let proposerRewardGwei: UInt64
         public let whistleblowerRewardGwei: UInt64
         public let withdrawableEpoch: UInt64
+        public init(
+            penaltyGwei: UInt64, proposerRewardGwei: UInt64, whistleblowerRewardGwei: UInt64, withdrawableEpoch: UInt64
+        ) {
+            self.penaltyGwei = penaltyGwei
+            self.proposerRewardGwei = proposerRewardGwei
+            self.whistleblowerRewardGwei = whistleblowerRewardGwei
+            self.withdrawableEpoch = withdrawableEpoch
+        }
     }
 
     /// `penalty = eb // MIN_SLASHING_PENALTY_QUOTIENT`; `wb = eb // WHISTLEBLOWER_REWARD_QUOTIENT`,

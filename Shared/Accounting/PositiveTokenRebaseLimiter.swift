@@ -61,6 +61,15 @@ public struct PositiveTokenRebaseLimiter: Sendable, Equatable {
         public let elRewardsWei: UInt128
         public let sharesFromWithdrawalQueueToBurn: UInt128
         public let sharesToBurn: UInt128
+        public init(
+            withdrawalsWei: UInt128, elRewardsWei: UInt128, sharesFromWithdrawalQueueToBurn: UInt128,
+            sharesToBurn: UInt128
+        ) {
+            self.withdrawalsWei = withdrawalsWei
+            self.elRewardsWei = elRewardsWei
+            self.sharesFromWithdrawalQueueToBurn = sharesFromWithdrawalQueueToBurn
+            self.sharesToBurn = sharesToBurn
+        }
     }
 
     /// Applies the CL change, takes withdrawals then EL rewards up to the limit, locks the

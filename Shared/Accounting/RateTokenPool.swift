@@ -145,6 +145,11 @@ public enum NodeOperatorSplit {
         public let nodeWei: UInt128
         /// What the users lost beyond the node's bond (recorded for a bond slash elsewhere).
         public let shortfallWei: UInt128
+        public init(userWei: UInt128, nodeWei: UInt128, shortfallWei: UInt128) {
+            self.userWei = userWei
+            self.nodeWei = nodeWei
+            self.shortfallWei = shortfallWei
+        }
     }
 
     /// Rewards split: `nodePortion = rewards × bond / (bond + user)`, the node also gets

@@ -28,6 +28,10 @@ public struct RewardIndex<HolderKey: Hashable & Sendable>: Sendable, Equatable {
     public struct Distribution: Sendable, Equatable {
         public let operatorWei: UInt128
         public let holdersWei: UInt128
+        public init(operatorWei: UInt128, holdersWei: UInt128) {
+            self.operatorWei = operatorWei
+            self.holdersWei = holdersWei
+        }
     }
 
     public private(set) var accounts: [HolderKey: Account] = [:]

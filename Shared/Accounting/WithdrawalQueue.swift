@@ -89,20 +89,31 @@ public struct WithdrawalQueue: Sendable, Equatable {
         return try Self.claimWei(amountWei: amountWei, shares: shares, maxShareRateE27: rateE27)
     }
 
-    /// Lido `_calculateClaimableEther`: the request-time rate is `floor(amount × 1e27 / shares)`;
-    /// above the checkpoint's rate the claim is `floor(shares × rate / 1e27)`.
+    /// Lido `_calculateClaimableEther`: when the request's own rate is above the checkpoint's,
+    /// the claim is `floor(shares × rate / 1e27)`, otherwise the amount requested.
+    ///
+    /// The comparison is exact (`amount × 1e27 > shares × rate`), where Lido compares the
+    /// floored request rate: at a tie of the floors this pays up to 1 wei less than Lido, and it
+    /// guarantees that a batch never locks more than its shares are worth at the rate.
     static func claimWei(
         amountWei: UInt128, shares: UInt128, maxShareRateE27: UInt128
     ) throws(AccountingError) -> UInt128 {
-        let requestRateE27 = try FixedPoint.mulDivFloor(amountWei, FixedPoint.e27, shares)
-        guard requestRateE27 > maxShareRateE27 else { return amountWei }
+        guard isAboveRate(amountWei: amountWei, shares: shares, rateE27: maxShareRateE27) else { return amountWei }
         return try FixedPoint.mulDivFloor(shares, maxShareRateE27, FixedPoint.e27)
+    }
+
+    /// `amount / shares > rate / 1e27`, exactly, through 256-bit products.
+    static func isAboveRate(amountWei: UInt128, shares: UInt128, rateE27: UInt128) -> Bool {
+        let left = amountWei.multipliedFullWidth(by: FixedPoint.e27)
+        let right = shares.multipliedFullWidth(by: rateE27)
+        return left.high > right.high || (left.high == right.high && left.low > right.low)
     }
 
     /// What finalizing every request up to `lastRequestID` at `maxShareRateE27` would lock and
     /// burn, without changing anything (Lido `prefinalize`). Consecutive requests on the same
     /// side of the rate form one batch: above it a batch locks `floor(Σshares × rate / 1e27)`,
-    /// otherwise `Σamount`. Either is at least the sum of its requests' claims.
+    /// otherwise `Σamount`. Either is at least the sum of its requests' claims and at most the
+    /// batch's shares valued at the rate.
     public func prefinalize(
         through lastRequestID: WithdrawalRequestID, maxShareRateE27: UInt128
     ) throws(AccountingError) -> Finalization {
@@ -117,8 +128,7 @@ public struct WithdrawalQueue: Sendable, Equatable {
         var id = lastFinalizedRequestID.rawValue + 1
         while id <= lastRequestID.rawValue {
             let (amountWei, shares) = try amountAndShares(of: WithdrawalRequestID(id))
-            let requestRateE27 = try FixedPoint.mulDivFloor(amountWei, FixedPoint.e27, shares)
-            let aboveRate = requestRateE27 > maxShareRateE27
+            let aboveRate = Self.isAboveRate(amountWei: amountWei, shares: shares, rateE27: maxShareRateE27)
             if let current = batchAboveRate, current != aboveRate {
                 lockWei += try Self.batchLockWei(batchAmountWei, batchShares, current, maxShareRateE27)
                 batchAmountWei = 0
