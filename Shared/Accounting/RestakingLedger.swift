@@ -70,6 +70,12 @@ public struct RestakingLedger: Sendable, Equatable {
     public private(set) var operatorShares: [OperatorStrategy: UInt128] = [:]
     /// Replica of each operator's max magnitude history (default WAD).
     public private(set) var maxMagnitudes: [OperatorStrategy: Snapshots] = [:]
+    /// Per operator and strategy, an upper bound of its delegators' withdrawable shares at a max
+    /// magnitude of WAD: `Σ floor(ds × DSF / WAD)` (times BCSF / WAD, rounded up, for native
+    /// ETH). A slash never leaves the operator fewer shares than this bound scaled to the new
+    /// magnitude, which keeps `operatorShares ≥ Σ withdrawable` exact where EigenLayer's
+    /// formula alone can fall short by rounding dust (see docs/ACCOUNTING.md).
+    public private(set) var backingScaledShares: [OperatorStrategy: UInt128] = [:]
     /// Scaled shares ever queued per operator and strategy (default 0).
     public private(set) var cumulativeScaledShares: [OperatorStrategy: Snapshots] = [:]
     public private(set) var queuedWithdrawals: [QueuedWithdrawalID: QueuedWithdrawal] = [:]
@@ -181,14 +187,19 @@ public struct RestakingLedger: Sendable, Equatable {
             scalingFactorWad: position.depositScalingFactorWad, addedShares: shares,
             slashingFactorWad: factorWad)
         let newDepositShares = try FixedPoint.add(position.depositShares, shares)
-        var newOperatorShares: UInt128? = nil
-        if let operatorID = account.delegatedTo {
-            newOperatorShares = try FixedPoint.add(operatorShares(of: operatorID, strategy: strategy), shares)
-        }
+        let oldBacking = try Self.backingScaled(account, strategy)
         account.positions[strategy] = Position(
             depositShares: newDepositShares, depositScalingFactorWad: newScalingFactorWad)
-        if let operatorID = account.delegatedTo, let newOperatorShares {
+        var newOperatorShares: UInt128? = nil
+        var newBacking: UInt128? = nil
+        if let operatorID = account.delegatedTo {
+            newOperatorShares = try FixedPoint.add(operatorShares(of: operatorID, strategy: strategy), shares)
+            newBacking = try replacedBacking(
+                OperatorStrategy(operatorID, strategy), old: oldBacking, new: Self.backingScaled(account, strategy))
+        }
+        if let operatorID = account.delegatedTo, let newOperatorShares, let newBacking {
             operatorShares[OperatorStrategy(operatorID, strategy)] = newOperatorShares
+            backingScaledShares[OperatorStrategy(operatorID, strategy)] = newBacking
         }
         stakers[staker] = account
     }
@@ -204,7 +215,7 @@ public struct RestakingLedger: Sendable, Equatable {
         guard operators.contains(operatorID) else { throw .operatorNotRegistered }
         var account = stakers[staker] ?? Staker()
         guard account.delegatedTo == nil else { throw .stakerAlreadyDelegated }
-        var newOperatorShares: [(StrategyID, UInt128)] = []
+        var newOperatorShares: [(StrategyID, UInt128, UInt128)] = []
         for (strategy, position) in account.positions.sorted(by: { $0.key < $1.key }) {
             let added = strategy == Self.beaconChainStrategy
                 ? try Self.withdrawable(
@@ -216,12 +227,15 @@ public struct RestakingLedger: Sendable, Equatable {
             guard operatorMaxWad > 0 else { throw .fullySlashed }
             let scalingFactorWad = try FixedPoint.divWadFloor(position.depositScalingFactorWad, operatorMaxWad)
             account.positions[strategy]?.depositScalingFactorWad = scalingFactorWad
-            newOperatorShares.append(
-                (strategy, try FixedPoint.add(operatorShares(of: operatorID, strategy: strategy), added)))
+            let key = OperatorStrategy(operatorID, strategy)
+            newOperatorShares.append((
+                strategy, try FixedPoint.add(operatorShares(of: operatorID, strategy: strategy), added),
+                try replacedBacking(key, old: 0, new: Self.backingScaled(account, strategy))))
         }
         account.delegatedTo = operatorID
-        for (strategy, shares) in newOperatorShares {
+        for (strategy, shares, backing) in newOperatorShares {
             operatorShares[OperatorStrategy(operatorID, strategy)] = shares
+            backingScaledShares[OperatorStrategy(operatorID, strategy)] = backing
         }
         stakers[staker] = account
     }
@@ -266,12 +280,18 @@ public struct RestakingLedger: Sendable, Equatable {
         let (withdrawable, scaled) = try queueValues(staker, account, strategy, depositShares)
         let cumulativeKey = account.delegatedTo.map { OperatorStrategy($0, strategy) }
         var newCumulative: UInt128? = nil
+        var newBacking: UInt128? = nil
         if let cumulativeKey {
             newCumulative = try FixedPoint.add(cumulativeScaledShares[cumulativeKey]?.latest ?? 0, scaled)
+            var remaining = account
+            remaining.positions[strategy]?.depositShares -= depositShares
+            newBacking = try replacedBacking(
+                cumulativeKey, old: Self.backingScaled(account, strategy), new: Self.backingScaled(remaining, strategy))
         }
         // Mutate.
         latestEpoch = epoch
-        if let cumulativeKey, let newCumulative {
+        if let cumulativeKey, let newCumulative, let newBacking {
+            backingScaledShares[cumulativeKey] = newBacking
             let current = operatorShares[cumulativeKey] ?? 0
             // operatorShares ≥ Σ withdrawable holds by the rounding; never go below zero.
             operatorShares[cumulativeKey] = current - min(current, withdrawable)
@@ -341,7 +361,11 @@ public struct RestakingLedger: Sendable, Equatable {
         let previousMaxWad = maxMagnitudeWad(of: operatorID, strategy: strategy)
         guard newMaxMagnitudeWad <= previousMaxWad else { throw .invalidMagnitude }
         let currentShares = operatorShares[key] ?? 0
-        let operatorSlashed = try Self.slashedAmount(currentShares, previousMaxWad, newMaxMagnitudeWad)
+        // EigenLayer's amount, lowered if needed so that the operator still backs its stakers.
+        let backingAfter = try FixedPoint.mulWadFloor(backingScaledShares[key] ?? 0, newMaxMagnitudeWad)
+        let operatorSlashed = min(
+            try Self.slashedAmount(currentShares, previousMaxWad, newMaxMagnitudeWad),
+            currentShares - min(currentShares, backingAfter))
         let queuedShares = previousMaxWad == 0
             ? 0 : try FixedPoint.mulWadFloor(slashableScaledShares(key, epoch: epoch), previousMaxWad)
         let queuedSlashed = try Self.slashedAmount(queuedShares, previousMaxWad, newMaxMagnitudeWad)
@@ -375,7 +399,12 @@ public struct RestakingLedger: Sendable, Equatable {
             previousFactorWad, previousRestakedBalanceWei - decreaseWei, previousRestakedBalanceWei)
         var removed: UInt128 = 0
         let strategy = Self.beaconChainStrategy
+        var updated = account
+        updated.beaconChainSlashingFactorWad = newFactorWad
         if let operatorID = account.delegatedTo, let position = account.positions[strategy] {
+            let newBacking = try replacedBacking(
+                OperatorStrategy(operatorID, strategy), old: Self.backingScaled(account, strategy),
+                new: Self.backingScaled(updated, strategy))
             let scaled = try FixedPoint.mulWadFloor(position.depositShares, position.depositScalingFactorWad)
             let factorDecrease = try FixedPoint.mulWadFloor(
                 maxMagnitudeWad(of: operatorID, strategy: strategy), previousFactorWad - newFactorWad)
@@ -384,9 +413,8 @@ public struct RestakingLedger: Sendable, Equatable {
             let current = operatorShares[key] ?? 0
             removed = min(removed, current)
             operatorShares[key] = current - removed
+            backingScaledShares[key] = newBacking
         }
-        var updated = account
-        updated.beaconChainSlashingFactorWad = newFactorWad
         stakers[staker] = updated
         return removed
     }
@@ -445,6 +473,23 @@ public struct RestakingLedger: Sendable, Equatable {
     }
 
     // MARK: Helpers
+
+    /// A delegator's part of ``backingScaledShares``: `floor(ds × DSF / WAD)`, times BCSF / WAD
+    /// rounded up for native ETH.
+    private static func backingScaled(_ account: Staker, _ strategy: StrategyID) throws(AccountingError) -> UInt128 {
+        guard let position = account.positions[strategy], position.depositShares > 0 else { return 0 }
+        let scaled = try FixedPoint.mulWadFloor(position.depositShares, position.depositScalingFactorWad)
+        guard strategy == beaconChainStrategy else { return scaled }
+        return try FixedPoint.mulWadCeil(scaled, account.beaconChainSlashingFactorWad)
+    }
+
+    private func replacedBacking(
+        _ key: OperatorStrategy, old: UInt128, new: UInt128
+    ) throws(AccountingError) -> UInt128 {
+        let current = backingScaledShares[key] ?? 0
+        precondition(old <= current, "a delegator's backing is part of its operator's")
+        return try FixedPoint.add(current - old, new)
+    }
 
     private func queueValues(
         _ staker: StakerID, _ account: Staker, _ strategy: StrategyID, _ depositShares: UInt128

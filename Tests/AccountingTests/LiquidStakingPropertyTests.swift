@@ -6,7 +6,8 @@ import Testing
 /// and on the rate-token pool, checking the invariants after every step.
 @Suite struct LiquidStakingPropertyTests {
     static let holders: [HolderID] = ["a", "b", "c", "d"]
-    static let operations = Gen.uint64().array(of: 1...80)
+    static let seeds = Gen.uint64()
+    static let steps = Gen.int(in: 1...150)
 
     /// Everything the liquid pool touches, with the external flows needed for conservation.
     struct World: Equatable {
@@ -21,11 +22,11 @@ import Testing
     }
 
     @Test func sharePoolWrapperAndQueueKeepTheirInvariants() async {
-        await propertyCheck(count: 150, input: Self.operations) { words in
-            var reader = WordReader(words)
+        await propertyCheck(count: 150, input: Self.seeds, Self.steps) { seed, steps in
+            var reader = WordReader(seed: seed, steps: steps)
             var world = World(pool: try! SharePool(bootstrapWei: ether / 100, depositMinimumWei: 1))
             let fee = SharePool.FeeSplit(treasury: "treasury", treasuryFeeBips: 500, recipients: [("operators", 500)])
-            while !reader.isAtEnd {
+            while reader.nextStep() {
                 let before = world
                 let holder = Self.holders[Int(reader.below(4))]
                 let other = Self.holders[Int(reader.below(4))]
@@ -125,12 +126,12 @@ import Testing
     }
 
     @Test func rateTokenPoolKeepsItsInvariants() async {
-        await propertyCheck(count: 150, input: Self.operations) { words in
-            var reader = WordReader(words)
+        await propertyCheck(count: 150, input: Self.seeds, Self.steps) { seed, steps in
+            var reader = WordReader(seed: seed, steps: steps)
             var pool = RateTokenPool()
             var inWei: UInt128 = 0
             var outWei: UInt128 = 0
-            while !reader.isAtEnd {
+            while reader.nextStep() {
                 let before = pool
                 let holder = Self.holders[Int(reader.below(4))]
                 var isLoss = false

@@ -37,28 +37,42 @@ func expectError<T>(
     }
 }
 
-/// A small deterministic generator for property tests: each property's random input is a list
-/// of 64-bit words; `WordReader` turns them into operation choices and amounts.
+/// The random operation stream of a property test: SplitMix64 seeded by the property's input,
+/// for `steps` operations. The failing seed and step count are what PropertyBased reports.
 struct WordReader {
-    private var words: [UInt64]
-    private var position = 0
-    init(_ words: [UInt64]) { self.words = words }
+    private var state: UInt64
+    private var remainingSteps: Int
 
-    var isAtEnd: Bool { position >= words.count }
+    init(seed: UInt64, steps: Int) {
+        state = seed
+        remainingSteps = steps
+    }
+
+    /// True once `steps` operations were started with ``nextStep()``.
+    mutating func nextStep() -> Bool {
+        remainingSteps -= 1
+        return remainingSteps >= 0
+    }
 
     mutating func next() -> UInt64 {
-        defer { position += 1 }
-        return position < words.count ? words[position] : 0x9E37_79B9_7F4A_7C15 &* UInt64(position + 1)
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 
     /// A value in `0..<bound`.
     mutating func below(_ bound: UInt64) -> UInt64 { bound == 0 ? 0 : next() % bound }
 
-    /// A wei amount spread over many orders of magnitude up to `maxWei`.
+    /// An amount in `1...maxWei`, spread over many orders of magnitude and biased to edges:
+    /// one in eight is exactly `maxWei` (for example a whole balance).
     mutating func amount(upTo maxWei: UInt128) -> UInt128 {
+        guard maxWei > 0 else { return 0 }
+        if below(8) == 0 { return maxWei }
         let word = next()
-        let magnitude = UInt128(word >> 58)  // 0...63
-        let scaled = UInt128(word & 0x03FF_FFFF_FFFF_FFFF) * (UInt128(1) << (magnitude % 40))
-        return maxWei == 0 ? 0 : scaled % maxWei + 1
+        let shift = word >> 58  // 0...63
+        let scaled = UInt128(word & 0x03FF_FFFF_FFFF_FFFF) << (shift % 72)
+        return scaled % maxWei + 1
     }
 }
