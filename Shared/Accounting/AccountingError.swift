@@ -27,7 +27,6 @@ public enum AccountingError: Error, Equatable, Hashable, Sendable {
     case requestAlreadyClaimed
     case notRequestOwner
     case nothingToFinalize
-    case insufficientLockedEther
     // Restaking: delegation and shares.
     case operatorNotRegistered
     case operatorAlreadyRegistered
@@ -51,8 +50,6 @@ public enum AccountingError: Error, Equatable, Hashable, Sendable {
     case sameMagnitude
     case insufficientMagnitude
     case invalidWadToSlash
-    // Reward indexes.
-    case noStake
 
     /// Stable snake_case code.
     public var code: String {
@@ -75,7 +72,6 @@ public enum AccountingError: Error, Equatable, Hashable, Sendable {
         case .requestAlreadyClaimed: "request_already_claimed"
         case .notRequestOwner: "not_request_owner"
         case .nothingToFinalize: "nothing_to_finalize"
-        case .insufficientLockedEther: "insufficient_locked_ether"
         case .operatorNotRegistered: "operator_not_registered"
         case .operatorAlreadyRegistered: "operator_already_registered"
         case .stakerNotDelegated: "staker_not_delegated"
@@ -97,7 +93,6 @@ public enum AccountingError: Error, Equatable, Hashable, Sendable {
         case .sameMagnitude: "same_magnitude"
         case .insufficientMagnitude: "insufficient_magnitude"
         case .invalidWadToSlash: "invalid_wad_to_slash"
-        case .noStake: "no_stake"
         }
     }
 
@@ -123,7 +118,6 @@ public enum AccountingError: Error, Equatable, Hashable, Sendable {
         case .requestAlreadyClaimed: "The withdrawal request was already claimed."
         case .notRequestOwner: "Only the request's owner can claim it."
         case .nothingToFinalize: "There is no unfinalized request up to that id."
-        case .insufficientLockedEther: "Locked ether does not cover the claim."
         case .operatorNotRegistered: "The operator is not registered."
         case .operatorAlreadyRegistered: "The operator is already registered."
         case .stakerNotDelegated: "The staker is not delegated to an operator."
@@ -145,7 +139,6 @@ public enum AccountingError: Error, Equatable, Hashable, Sendable {
         case .sameMagnitude: "The new magnitude equals the current one."
         case .insufficientMagnitude: "Not enough allocatable magnitude."
         case .invalidWadToSlash: "The proportion to slash must be in 1...WAD."
-        case .noStake: "Nobody holds stake in the index."
         }
     }
 }

@@ -1,0 +1,31 @@
+import Accounting
+import Testing
+
+@Suite struct AccountingErrorTests {
+    static let all: [AccountingError] = [
+        .amountZero, .amountBelowMinimum(minimum: 1), .amountAboveMaximum(maximum: 1), .amountRoundsToZero,
+        .insufficientBalance(available: 0, required: 1), .overflow, .divisionByZero, .invalidBips(1),
+        .invalidWad(1), .invalidShareRate, .poolEmpty, .maxTotalSharesExceeded, .invalidRebaseLimit,
+        .requestNotFound, .requestNotFinalized, .requestAlreadyClaimed, .notRequestOwner, .nothingToFinalize,
+        .operatorNotRegistered, .operatorAlreadyRegistered, .stakerNotDelegated, .stakerAlreadyDelegated,
+        .fullySlashed, .invalidDepositScalingFactor, .withdrawalNotFound, .withdrawalDelayNotElapsed,
+        .invalidMagnitude, .notWithdrawalOwner, .epochInPast, .operatorSetNotFound, .operatorSetAlreadyExists,
+        .strategyNotInOperatorSet, .alreadyRegisteredForOperatorSet, .notRegisteredForOperatorSet,
+        .operatorNotSlashable, .modificationAlreadyPending, .sameMagnitude, .insufficientMagnitude,
+        .invalidWadToSlash,
+    ]
+
+    @Test func codesAreUniqueSnakeCaseAndDocumented() {
+        let codes = Self.all.map(\.code)
+        #expect(Set(codes).count == codes.count)
+        for code in codes {
+            #expect(code.allSatisfy { $0 == "_" || ("a"..."z").contains($0) }, "\(code) is not snake_case")
+        }
+        for error in Self.all { #expect(!error.message.isEmpty) }
+    }
+
+    @Test func messagesCarryTheNumbers() {
+        #expect(AccountingError.insufficientBalance(available: 5, required: 7).message.contains("5"))
+        #expect(AccountingError.amountBelowMinimum(minimum: 100).message.contains("100"))
+    }
+}
