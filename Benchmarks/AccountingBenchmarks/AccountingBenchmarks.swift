@@ -62,7 +62,7 @@ let restaking1k = Box(makeRestaking(stakerCount: 1_000))
 let restaking1M = Box(makeRestaking(stakerCount: 1_000_000))
 let index1k = Box(makeIndex(holderCount: 1_000))
 let index1M = Box(makeIndex(holderCount: 1_000_000))
-let fee = SharePool.FeeSplit(treasury: "treasury", treasuryFeeBips: 500, recipients: [("operators", 500)])
+let fee = SharePool.FeeSplit(nodeOperators: "operators", nodeOperatorsFeeBips: 500, treasury: "treasury", treasuryFeeBips: 500)
 
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
@@ -71,7 +71,7 @@ let benchmarks: @Sendable () -> Void = {
 
     // MARK: The yardstick: raw full-width multiply-divide on UInt128.
 
-    Benchmark("00 raw UInt128 full-width mulDiv") { benchmark in
+    Benchmark("00 raw UInt128 full-width mulDiv, fixed operands") { benchmark in
         var a: UInt128 = 9_600_000 * ether + 12_345
         let b: UInt128 = 8_135_593_220_338_983_050_847_457
         let divisor: UInt128 = 9_600_000 * ether + 7
@@ -79,6 +79,19 @@ let benchmarks: @Sendable () -> Void = {
             let (high, low) = a.multipliedFullWidth(by: b)
             blackHole(divisor.dividingFullWidth((high, low)).quotient)
             a &+= 1
+        }
+    }
+
+    Benchmark("00 raw UInt128 full-width mulDiv, varied operands") { benchmark in
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for _ in benchmark.scaledIterations {
+            state ^= state << 13
+            state ^= state >> 7
+            state ^= state << 17
+            let a = UInt128(state) << 40 | UInt128(state >> 24)  // ~104 bits
+            let b = UInt128(state &* 0x2545_F491_4F6C_DD1D) << 20  // ~84 bits
+            let divisor = UInt128(state) << 30 | 1  // ~94 bits: the quotient fits
+            blackHole(divisor.dividingFullWidth(a.multipliedFullWidth(by: b)).quotient)
         }
     }
 
@@ -133,19 +146,19 @@ let benchmarks: @Sendable () -> Void = {
 
     Benchmark("07 slash (book + ledger), 1k stakers") { benchmark in
         for _ in benchmark.scaledIterations {
-            let outcome = try! restaking1k.value.book.slash(
-                operator: "op", operatorSet: restaking1k.value.operatorSet, wadsToSlash: [("stETH", 1)], epoch: 1)
+            let slash = try! restaking1k.value.book.slash(
+                operator: "op", operatorSet: restaking1k.value.operatorSet, strategy: "stETH", wadToSlash: 1, epoch: 1)!
             blackHole(try! restaking1k.value.ledger.slashOperatorShares(
-                operator: "op", strategy: "stETH", newMaxMagnitudeWad: outcome.strategies[0].newMaxMagnitudeWad, epoch: 1))
+                operator: "op", strategy: "stETH", newMaxMagnitudeWad: slash.newMaxMagnitudeWad, epoch: 1))
         }
     } setup: { _ = restaking1k.value }
 
     Benchmark("08 slash (book + ledger), 1M stakers") { benchmark in
         for _ in benchmark.scaledIterations {
-            let outcome = try! restaking1M.value.book.slash(
-                operator: "op", operatorSet: restaking1M.value.operatorSet, wadsToSlash: [("stETH", 1)], epoch: 1)
+            let slash = try! restaking1M.value.book.slash(
+                operator: "op", operatorSet: restaking1M.value.operatorSet, strategy: "stETH", wadToSlash: 1, epoch: 1)!
             blackHole(try! restaking1M.value.ledger.slashOperatorShares(
-                operator: "op", strategy: "stETH", newMaxMagnitudeWad: outcome.strategies[0].newMaxMagnitudeWad, epoch: 1))
+                operator: "op", strategy: "stETH", newMaxMagnitudeWad: slash.newMaxMagnitudeWad, epoch: 1))
         }
     } setup: { _ = restaking1M.value }
 

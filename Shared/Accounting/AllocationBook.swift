@@ -289,32 +289,59 @@ public struct AllocationBook: Sendable, Equatable {
         slashCounts[operatorSet] = slashID
         var outcomes: [StrategySlash] = []
         for entry in wadsToSlash {
-            let key = OperatorStrategy(operatorID, entry.strategy)
-            let allocationKey = AllocationKey(operatorID, operatorSet, entry.strategy)
-            applyDueChange(allocationKey, epoch: epoch)
-            var allocation = allocations[allocationKey] ?? .zero
-            guard allocation.currentMagnitudeWad > 0 else { continue }
-            // Cannot throw: every factor is ≤ WAD.
-            let slashedWad = (try? FixedPoint.mulWadCeil(UInt128(allocation.currentMagnitudeWad), entry.wad)) ?? 0
-            let previousMaxWad = maxMagnitudeWad(of: operatorID, strategy: entry.strategy)
-            precondition(slashedWad <= previousMaxWad, "a slash never takes more than the allocation")
-            let wadSlashed = (try? FixedPoint.divWadFloor(slashedWad, previousMaxWad)) ?? 0
-            let slashed = UInt64(slashedWad)
-            allocation.currentMagnitudeWad -= slashed
-            maxMagnitudes[key] = UInt64(previousMaxWad) - slashed
-            encumberedMagnitudes[key, default: 0] -= slashed
-            if allocation.pendingDiffWad < 0 {
-                let pending = UInt128(-allocation.pendingDiffWad)
-                let pendingSlashed = (try? FixedPoint.mulWadCeil(pending, entry.wad)) ?? pending
-                allocation.pendingDiffWad = -Int128(pending - pendingSlashed)
-                if allocation.pendingDiffWad == 0 { allocation.effectEpoch = 0 }
+            if let outcome = slashAllocation(operatorID, operatorSet, entry.strategy, entry.wad, epoch) {
+                outcomes.append(outcome)
             }
-            allocations[allocationKey] = allocation
-            outcomes.append(StrategySlash(
-                strategy: entry.strategy, slashedMagnitudeWad: slashedWad, wadSlashed: wadSlashed,
-                previousMaxMagnitudeWad: previousMaxWad, newMaxMagnitudeWad: previousMaxWad - slashedWad))
         }
         return SlashOutcome(slashID: slashID, strategies: outcomes)
+    }
+
+    /// ``slash(operator:operatorSet:wadsToSlash:epoch:)`` for one strategy, without allocating.
+    /// - Returns: the strategy's slash, or nil when it had no allocation (the slash still
+    ///   counts in ``slashCounts``).
+    @discardableResult
+    public mutating func slash(
+        operator operatorID: OperatorID, operatorSet: OperatorSetID, strategy: StrategyID, wadToSlash: UInt128,
+        epoch: UInt64
+    ) throws(AccountingError) -> StrategySlash? {
+        guard let strategies = operatorSetStrategies[operatorSet] else { throw .operatorSetNotFound }
+        guard epoch >= latestEpoch else { throw .epochInPast }
+        guard isSlashable(operatorID, by: operatorSet, epoch: epoch) else { throw .operatorNotSlashable }
+        guard wadToSlash > 0, wadToSlash <= FixedPoint.wad else { throw .invalidWadToSlash }
+        guard strategies.contains(strategy) else { throw .strategyNotInOperatorSet }
+        latestEpoch = epoch
+        slashCounts[operatorSet, default: 0] += 1
+        return slashAllocation(operatorID, operatorSet, strategy, wadToSlash, epoch)
+    }
+
+    /// Slashes one validated allocation; nil when it is empty.
+    private mutating func slashAllocation(
+        _ operatorID: OperatorID, _ operatorSet: OperatorSetID, _ strategy: StrategyID, _ wad: UInt128,
+        _ epoch: UInt64
+    ) -> StrategySlash? {
+        let key = OperatorStrategy(operatorID, strategy)
+        let allocationKey = AllocationKey(operatorID, operatorSet, strategy)
+        applyDueChange(allocationKey, epoch: epoch)
+        guard var allocation = allocations[allocationKey], allocation.currentMagnitudeWad > 0 else { return nil }
+        // Cannot throw: every factor is ≤ WAD.
+        let slashedWad = (try? FixedPoint.mulWadCeil(UInt128(allocation.currentMagnitudeWad), wad)) ?? 0
+        let previousMaxWad = maxMagnitudeWad(of: operatorID, strategy: strategy)
+        precondition(slashedWad <= previousMaxWad, "a slash never takes more than the allocation")
+        let wadSlashed = (try? FixedPoint.divWadFloor(slashedWad, previousMaxWad)) ?? 0
+        let slashed = UInt64(slashedWad)
+        allocation.currentMagnitudeWad -= slashed
+        maxMagnitudes[key] = UInt64(previousMaxWad) - slashed
+        encumberedMagnitudes[key, default: 0] -= slashed
+        if allocation.pendingDiffWad < 0 {
+            let pending = UInt128(-allocation.pendingDiffWad)
+            let pendingSlashed = (try? FixedPoint.mulWadCeil(pending, wad)) ?? pending
+            allocation.pendingDiffWad = -Int128(pending - pendingSlashed)
+            if allocation.pendingDiffWad == 0 { allocation.effectEpoch = 0 }
+        }
+        allocations[allocationKey] = allocation
+        return StrategySlash(
+            strategy: strategy, slashedMagnitudeWad: slashedWad, wadSlashed: wadSlashed,
+            previousMaxMagnitudeWad: previousMaxWad, newMaxMagnitudeWad: previousMaxWad - slashedWad)
     }
 
     // MARK: Helpers

@@ -45,37 +45,35 @@ public struct SharePool: Sendable, Equatable {
         public let amountCreditedWei: UInt128
     }
 
-    /// What a fee-bearing rebase did.
+    /// What a rebase did.
     public struct RebaseOutcome: Sendable, Equatable {
         public let previousPooledEtherWei: UInt128
         public let pooledEtherWei: UInt128
         /// Positive difference, wei; 0 on a loss.
         public let rewardsWei: UInt128
-        /// Fee shares minted in total, and to whom.
+        /// Fee shares minted in total, and their split.
         public let feeSharesMinted: UInt128
-        public let feeSharesByHolder: [HolderID: UInt128]
+        public let nodeOperatorsFeeShares: UInt128
+        /// The treasury's part, rounding dust included.
+        public let treasuryFeeShares: UInt128
     }
 
     /// How the protocol fee is charged and split (Lido: 5 % node operators + 5 % treasury).
+    /// The node operators' part goes to one account; spreading it over operators pro rata is a
+    /// second-level distribution (for example a ``RewardIndex``).
     public struct FeeSplit: Sendable, Equatable {
-        /// Recipients other than the treasury, each with its fee in bips of rewards.
-        public var recipients: [(holder: HolderID, feeBips: UInt128)]
+        public var nodeOperators: HolderID
+        public var nodeOperatorsFeeBips: UInt128
         public var treasury: HolderID
         public var treasuryFeeBips: UInt128
 
         public init(
-            treasury: HolderID, treasuryFeeBips: UInt128,
-            recipients: [(holder: HolderID, feeBips: UInt128)] = []
+            nodeOperators: HolderID, nodeOperatorsFeeBips: UInt128, treasury: HolderID, treasuryFeeBips: UInt128
         ) {
+            self.nodeOperators = nodeOperators
+            self.nodeOperatorsFeeBips = nodeOperatorsFeeBips
             self.treasury = treasury
             self.treasuryFeeBips = treasuryFeeBips
-            self.recipients = recipients
-        }
-
-        public static func == (lhs: Self, rhs: Self) -> Bool {
-            lhs.treasury == rhs.treasury && lhs.treasuryFeeBips == rhs.treasuryFeeBips
-                && lhs.recipients.map(\.holder) == rhs.recipients.map(\.holder)
-                && lhs.recipients.map(\.feeBips) == rhs.recipients.map(\.feeBips)
         }
     }
 
@@ -153,11 +151,14 @@ public struct SharePool: Sendable, Equatable {
         guard amountWei > 0 else { throw .amountZero }
         let sharesToMove = try sharesForEtherFloor(amountWei)
         guard sharesToMove > 0 else { throw .amountRoundsToZero }
-        let balanceWei = balanceWei(of: sender)
-        guard amountWei <= balanceWei else {
-            throw .insufficientBalance(available: balanceWei, required: amountWei)
+        // Checked in shares, as Lido does: `amountWei` may exceed the floored balance by a wei
+        // when the shares still cover it; the credit is the shares' value either way.
+        guard let senderIndex = sharesByHolder.index(forKey: sender),
+            sharesToMove <= sharesByHolder.values[senderIndex]
+        else {
+            throw .insufficientBalance(available: balanceWei(of: sender), required: amountWei)
         }
-        return try transferShares(sharesToMove, from: sender, to: recipient)
+        return try moveShares(sharesToMove, at: senderIndex, to: recipient)
     }
 
     /// Transfers exactly `shares` shares.
@@ -168,14 +169,26 @@ public struct SharePool: Sendable, Equatable {
         _ shares: UInt128, from sender: HolderID, to recipient: HolderID
     ) throws(AccountingError) -> TransferOutcome {
         guard shares > 0 else { throw .amountZero }
-        let senderShares = self.shares(of: sender)
-        guard shares <= senderShares else {
-            throw .insufficientBalance(available: senderShares, required: shares)
+        guard let senderIndex = sharesByHolder.index(forKey: sender),
+            shares <= sharesByHolder.values[senderIndex]
+        else {
+            throw .insufficientBalance(available: self.shares(of: sender), required: shares)
         }
+        return try moveShares(shares, at: senderIndex, to: recipient)
+    }
+
+    /// Moves validated shares: one hash lookup for the sender (by index), one for the recipient.
+    private mutating func moveShares(
+        _ shares: UInt128, at senderIndex: Dictionary<HolderID, UInt128>.Index, to recipient: HolderID
+    ) throws(AccountingError) -> TransferOutcome {
         let creditedWei = try etherForSharesFloor(shares)
-        setShares(senderShares - shares, of: sender)
+        if sharesByHolder.values[senderIndex] == shares {
+            sharesByHolder.remove(at: senderIndex)
+        } else {
+            sharesByHolder.values[senderIndex] -= shares
+        }
         // Cannot overflow: the recipient's shares plus these are at most totalShares.
-        setShares(self.shares(of: recipient) + shares, of: recipient)
+        sharesByHolder[recipient, default: 0] += shares
         return TransferOutcome(sharesMoved: shares, amountCreditedWei: creditedWei)
     }
 
@@ -203,13 +216,13 @@ public struct SharePool: Sendable, Equatable {
     }
 
     /// Rebases to `newPooledEtherWei` (an oracle report) and, when the pool gained, mints the
-    /// fee as shares so that their value equals `totalFeeBips` of the rewards (Lido v2's
+    /// fee as shares so that their value equals the fee's fraction of the rewards (Lido v2's
     /// one-division formula, floor):
     ///
     ///     feeShares = rewards × feeBips × S / (newPooled × 10 000 − rewards × feeBips)
     ///
-    /// Recipients get `floor(feeShares × feeBips_i / totalFeeBips)`; the treasury gets the rest.
-    /// No fee on a loss. O(1) in holders (O(fee recipients)).
+    /// Node operators get `floor(feeShares × theirBips / feeBips)`; the treasury gets the rest.
+    /// No fee on a loss. O(1): two numbers and at most two holders change.
     /// - Throws: `amount_zero` (pooled ether 0), `invalid_bips`, `overflow`.
     @discardableResult
     public mutating func rebase(
@@ -219,47 +232,33 @@ public struct SharePool: Sendable, Equatable {
         let previousWei = pooledEtherWei
         let rewardsWei = newPooledEtherWei > previousWei ? newPooledEtherWei - previousWei : 0
         var minted: UInt128 = 0
-        var byHolder: [HolderID: UInt128] = [:]
-        if let fee, rewardsWei > 0 {
-            let totalFeeBips = try Self.validatedTotalFeeBips(fee)
-            if totalFeeBips > 0 {
+        var nodeOperatorsShares: UInt128 = 0
+        if let fee {
+            try FixedPoint.validateBips(fee.nodeOperatorsFeeBips)
+            try FixedPoint.validateBips(fee.treasuryFeeBips)
+            let totalFeeBips = fee.nodeOperatorsFeeBips + fee.treasuryFeeBips
+            try FixedPoint.validateBips(totalFeeBips)
+            if rewardsWei > 0 && totalFeeBips > 0 {
                 let feeNumerator = try FixedPoint.multiply(rewardsWei, totalFeeBips)
                 let denominator = try FixedPoint.subtract(
-                    try FixedPoint.multiply(newPooledEtherWei, FixedPoint.bipsDenominator),
-                    feeNumerator)
+                    try FixedPoint.multiply(newPooledEtherWei, FixedPoint.bipsDenominator), feeNumerator)
                 minted = try FixedPoint.mulDivFloor(feeNumerator, totalShares, denominator)
-                var recipientsTotal: UInt128 = 0
-                for recipient in fee.recipients where recipient.feeBips > 0 {
-                    let part = try FixedPoint.mulDivFloor(minted, recipient.feeBips, totalFeeBips)
-                    byHolder[recipient.holder, default: 0] += part
-                    recipientsTotal += part
-                }
-                // The treasury receives the rounding dust.
-                byHolder[fee.treasury, default: 0] += minted - recipientsTotal
+                nodeOperatorsShares = try FixedPoint.mulDivFloor(minted, fee.nodeOperatorsFeeBips, totalFeeBips)
                 _ = try FixedPoint.add(totalShares, minted)
             }
         }
         pooledEtherWei = newPooledEtherWei
-        if minted > 0 {
+        let treasuryShares = minted - nodeOperatorsShares
+        if let fee, minted > 0 {
+            // Cannot overflow: every holder's shares are at most totalShares.
             totalShares += minted
-            for (holder, shares) in byHolder where shares > 0 {
-                setShares(self.shares(of: holder) + shares, of: holder)
-            }
+            if nodeOperatorsShares > 0 { sharesByHolder[fee.nodeOperators, default: 0] += nodeOperatorsShares }
+            if treasuryShares > 0 { sharesByHolder[fee.treasury, default: 0] += treasuryShares }
         }
         return RebaseOutcome(
             previousPooledEtherWei: previousWei, pooledEtherWei: newPooledEtherWei,
-            rewardsWei: rewardsWei, feeSharesMinted: minted,
-            feeSharesByHolder: byHolder.filter { $0.value > 0 })
-    }
-
-    private static func validatedTotalFeeBips(_ fee: FeeSplit) throws(AccountingError) -> UInt128 {
-        var total = fee.treasuryFeeBips
-        try FixedPoint.validateBips(total)
-        for recipient in fee.recipients {
-            total = try FixedPoint.add(total, recipient.feeBips)
-            try FixedPoint.validateBips(total)
-        }
-        return total
+            rewardsWei: rewardsWei, feeSharesMinted: minted, nodeOperatorsFeeShares: nodeOperatorsShares,
+            treasuryFeeShares: treasuryShares)
     }
 
     @inline(__always)

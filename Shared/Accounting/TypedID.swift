@@ -1,15 +1,28 @@
 /// A string identifier tagged with what it identifies, so a holder can never be passed where an
 /// operator is expected. `Tag` is a phantom type and is never instantiated.
+///
+/// The string's hash is computed once, at creation: every dictionary access then hashes one
+/// integer instead of the string's bytes (holder-keyed lookups are on every hot path). The
+/// cached hash is per process, like every Swift hash, and is never persisted.
 public struct TypedID<Tag>: Hashable, Comparable, Sendable, ExpressibleByStringLiteral,
     CustomStringConvertible
 {
     public let rawValue: String
+    private let cachedHash: Int
 
-    public init(_ rawValue: String) { self.rawValue = rawValue }
-    public init(stringLiteral value: String) { self.rawValue = value }
+    public init(_ rawValue: String) {
+        self.rawValue = rawValue
+        cachedHash = rawValue.hashValue
+    }
+
+    public init(stringLiteral value: String) { self.init(value) }
 
     public var description: String { rawValue }
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.cachedHash == rhs.cachedHash && lhs.rawValue == rhs.rawValue
+    }
+    public func hash(into hasher: inout Hasher) { hasher.combine(cachedHash) }
 }
 
 public enum HolderTag {}

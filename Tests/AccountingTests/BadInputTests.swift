@@ -41,7 +41,7 @@ import Testing
         })
         #expect(refuses(&pool, .amountZero) { (p: inout SharePool) throws(AccountingError) in try p.rebase(toPooledEtherWei: 0) })
         #expect(refuses(&pool, .invalidBips(10_001)) { (p: inout SharePool) throws(AccountingError) in
-            try p.rebase(toPooledEtherWei: 3 * ether, fee: .init(treasury: "t", treasuryFeeBips: 10_001))
+            try p.rebase(toPooledEtherWei: 3 * ether, fee: .init(nodeOperators: "n", nodeOperatorsFeeBips: 5_001, treasury: "t", treasuryFeeBips: 5_000))
         })
         #expect(expectError(.amountZero) { () throws(AccountingError) in try SharePool(bootstrapWei: 0) })
         // A transfer too small to move a share (rate 2 wei per share).

@@ -25,7 +25,7 @@ import Testing
         await propertyCheck(count: 150, input: Self.seeds, Self.steps) { seed, steps in
             var reader = WordReader(seed: seed, steps: steps)
             var world = World(pool: try! SharePool(bootstrapWei: ether / 100, depositMinimumWei: 1))
-            let fee = SharePool.FeeSplit(treasury: "treasury", treasuryFeeBips: 500, recipients: [("operators", 500)])
+            let fee = SharePool.FeeSplit(nodeOperators: "operators", nodeOperatorsFeeBips: 500, treasury: "treasury", treasuryFeeBips: 500)
             while reader.nextStep() {
                 let before = world
                 let holder = Self.holders[Int(reader.below(4))]

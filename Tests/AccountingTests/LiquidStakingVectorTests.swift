@@ -55,7 +55,7 @@ import Testing
     // L3: fee mint, 10 % split 5 % module / 5 % treasury.
     @Test func l3FeeMint() throws {
         var pool = try makePool(pooledEtherWei: 3201 * ether, totalShares: ether)
-        let fee = SharePool.FeeSplit(treasury: "treasury", treasuryFeeBips: 500, recipients: [("module", 500)])
+        let fee = SharePool.FeeSplit(nodeOperators: "module", nodeOperatorsFeeBips: 500, treasury: "treasury", treasuryFeeBips: 500)
         let outcome = try pool.rebase(toPooledEtherWei: 3202 * ether, fee: fee)
         #expect(outcome.rewardsWei == ether)
         #expect(outcome.feeSharesMinted == 31_231_456_322_808)
@@ -66,7 +66,7 @@ import Testing
 
     @Test func l3FeeMintAllToTreasury() throws {
         var pool = try makePool(pooledEtherWei: 3201 * ether, totalShares: ether)
-        let fee = SharePool.FeeSplit(treasury: "treasury", treasuryFeeBips: 1000, recipients: [("module", 0)])
+        let fee = SharePool.FeeSplit(nodeOperators: "module", nodeOperatorsFeeBips: 0, treasury: "treasury", treasuryFeeBips: 1000)
         let outcome = try pool.rebase(toPooledEtherWei: 3202 * ether, fee: fee)
         #expect(outcome.feeSharesMinted == 31_231_456_322_808)
         #expect(pool.shares(of: "treasury") == 31_231_456_322_808)
@@ -75,7 +75,7 @@ import Testing
 
     @Test func noFeeOnALoss() throws {
         var pool = try makePool(pooledEtherWei: 3201 * ether, totalShares: ether)
-        let fee = SharePool.FeeSplit(treasury: "treasury", treasuryFeeBips: 1000)
+        let fee = SharePool.FeeSplit(nodeOperators: "module", nodeOperatorsFeeBips: 0, treasury: "treasury", treasuryFeeBips: 1000)
         let outcome = try pool.rebase(toPooledEtherWei: 3200 * ether, fee: fee)
         #expect(outcome.feeSharesMinted == 0)
         #expect(outcome.rewardsWei == 0)

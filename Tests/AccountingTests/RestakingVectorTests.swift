@@ -57,6 +57,20 @@ import Testing
         #expect(book.maxMagnitudeWad(of: operatorID, strategy: strategy) == wad)
     }
 
+    @Test func singleStrategySlashMatchesTheBatchSlash() throws {
+        var batch = try makeBook(sets: [avs1])
+        try batch.modifyAllocation(operator: operatorID, operatorSet: avs1, strategy: strategy, newMagnitudeWad: wad, epoch: 0)
+        var single = batch
+        let fromBatch = try slash(&batch, 25 * wad / 100, epoch: 50)
+        let fromSingle = try single.slash(
+            operator: operatorID, operatorSet: avs1, strategy: strategy, wadToSlash: 25 * wad / 100, epoch: 50)
+        #expect(fromSingle == fromBatch)
+        #expect(single == batch)
+        #expect(expectError(.invalidWadToSlash) { () throws(AccountingError) in
+            try single.slash(operator: operatorID, operatorSet: avs1, strategy: strategy, wadToSlash: 0, epoch: 50)
+        })
+    }
+
     @Test func t3RepeatedSlashingToExactlyZero() throws {
         var book = try makeBook(sets: [avs1])
         try book.modifyAllocation(operator: operatorID, operatorSet: avs1, strategy: strategy, newMagnitudeWad: wad, epoch: 0)
