@@ -47,6 +47,14 @@ public struct AllocationBook: Sendable, Equatable {
             self.operatorSet = operatorSet
             self.strategy = strategy
         }
+        public static func == (lhs: Self, rhs: Self) -> Bool {
+            lhs.operatorID == rhs.operatorID && lhs.operatorSet == rhs.operatorSet && lhs.strategy == rhs.strategy
+        }
+        var cachedHash: Int {
+            mixHashes(mixHashes(operatorID.cachedHash, operatorSet.cachedHash), strategy.cachedHash)
+        }
+        public func hash(into hasher: inout Hasher) { hasher.combine(cachedHash) }
+        public func _rawHashValue(seed: Int) -> Int { mixHashes(cachedHash, seed) }
     }
 
     public struct Membership: Hashable, Sendable {
@@ -56,6 +64,12 @@ public struct AllocationBook: Sendable, Equatable {
             self.operatorID = operatorID
             self.operatorSet = operatorSet
         }
+        public static func == (lhs: Self, rhs: Self) -> Bool {
+            lhs.operatorID == rhs.operatorID && lhs.operatorSet == rhs.operatorSet
+        }
+        var cachedHash: Int { mixHashes(operatorID.cachedHash, operatorSet.cachedHash) }
+        public func hash(into hasher: inout Hasher) { hasher.combine(cachedHash) }
+        public func _rawHashValue(seed: Int) -> Int { mixHashes(cachedHash, seed) }
     }
 
     public struct Registration: Sendable, Equatable {

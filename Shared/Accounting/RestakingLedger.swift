@@ -43,6 +43,12 @@ public struct RestakingLedger: Sendable, Equatable {
             self.operatorID = operatorID
             self.strategy = strategy
         }
+        public static func == (lhs: Self, rhs: Self) -> Bool {
+            lhs.operatorID == rhs.operatorID && lhs.strategy == rhs.strategy
+        }
+        var cachedHash: Int { mixHashes(operatorID.cachedHash, strategy.cachedHash) }
+        public func hash(into hasher: inout Hasher) { hasher.combine(cachedHash) }
+        public func _rawHashValue(seed: Int) -> Int { mixHashes(cachedHash, seed) }
     }
 
     /// A withdrawal in escrow, in scaled shares (`floor(depositShares × DSF / WAD)`).

@@ -8,7 +8,8 @@ public struct TypedID<Tag>: Hashable, Comparable, Sendable, ExpressibleByStringL
     CustomStringConvertible
 {
     public let rawValue: String
-    private let cachedHash: Int
+    /// SipHash of `rawValue` under the process's random seed.
+    let cachedHash: Int
 
     public init(_ rawValue: String) {
         self.rawValue = rawValue
@@ -23,6 +24,20 @@ public struct TypedID<Tag>: Hashable, Comparable, Sendable, ExpressibleByStringL
         lhs.cachedHash == rhs.cachedHash && lhs.rawValue == rhs.rawValue
     }
     public func hash(into hasher: inout Hasher) { hasher.combine(cachedHash) }
+    /// Dictionaries and sets call this: a cheap mix of the cached (already keyed) hash with the
+    /// table's seed, instead of a fresh SipHash per lookup.
+    public func _rawHashValue(seed: Int) -> Int { mixHashes(cachedHash, seed) }
+}
+
+/// A multiply–xorshift mix of two hashes. The inputs are SipHash outputs under the process's
+/// random seed, so the mix keeps tables resistant to chosen collisions.
+@inline(__always)
+func mixHashes(_ first: Int, _ second: Int) -> Int {
+    var mixed = UInt64(UInt(bitPattern: first)) ^ (UInt64(UInt(bitPattern: second)) &* 0x9E37_79B9_7F4A_7C15)
+    mixed ^= mixed >> 32
+    mixed &*= 0xD6E8_FEB8_6659_FD93
+    mixed ^= mixed >> 32
+    return Int(bitPattern: UInt(mixed))
 }
 
 public enum HolderTag {}
@@ -46,11 +61,17 @@ public typealias AVSID = TypedID<AVSTag>
 public struct OperatorSetID: Hashable, Comparable, Sendable, CustomStringConvertible {
     public let avs: AVSID
     public let setNumber: UInt32
+    let cachedHash: Int
 
     public init(avs: AVSID, setNumber: UInt32) {
         self.avs = avs
         self.setNumber = setNumber
+        cachedHash = mixHashes(avs.cachedHash, Int(setNumber))
     }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.setNumber == rhs.setNumber && lhs.avs == rhs.avs }
+    public func hash(into hasher: inout Hasher) { hasher.combine(cachedHash) }
+    public func _rawHashValue(seed: Int) -> Int { mixHashes(cachedHash, seed) }
 
     public var description: String { "\(avs.rawValue)/\(setNumber)" }
     public static func < (lhs: Self, rhs: Self) -> Bool {

@@ -29,3 +29,21 @@ import Testing
         #expect(AccountingError.amountBelowMinimum(minimum: 100).message.contains("100"))
     }
 }
+
+@Suite struct TypedIDTests {
+    @Test func equalIDsHashAlikeAndDifferentOnesDiffer() {
+        let first: HolderID = "alice"
+        let second = HolderID(String("ali") + "ce")
+        #expect(first == second)
+        #expect(first.hashValue == second.hashValue)
+        #expect(first != HolderID("bob"))
+        let set = OperatorSetID(avs: "avs", setNumber: 1)
+        #expect(set == OperatorSetID(avs: AVSID("avs"), setNumber: 1))
+        #expect(set != OperatorSetID(avs: "avs", setNumber: 2))
+        #expect(set.hashValue == OperatorSetID(avs: "avs", setNumber: 1).hashValue)
+        var table: [HolderID: Int] = [:]
+        for number in 0..<10_000 { table[HolderID("holder-\(number)")] = number }
+        #expect(table.count == 10_000)
+        #expect(table[HolderID("holder-4242")] == 4242)
+    }
+}
