@@ -73,17 +73,23 @@ public struct RestakingLedger: Sendable, Equatable {
 
     public private(set) var stakers: [StakerID: Staker] = [:]
     public private(set) var operators: Set<OperatorID> = []
-    public private(set) var operatorShares: [OperatorStrategy: UInt128] = [:]
-    /// Replica of each operator's max magnitude history (default WAD).
-    public private(set) var maxMagnitudes: [OperatorStrategy: Snapshots] = [:]
-    /// Per operator and strategy, an upper bound of its delegators' withdrawable shares at a max
-    /// magnitude of WAD: `Σ floor(ds × DSF / WAD)` (times BCSF / WAD, rounded up, for native
-    /// ETH). A slash never leaves the operator fewer shares than this bound scaled to the new
-    /// magnitude, which keeps `operatorShares ≥ Σ withdrawable` exact where EigenLayer's
-    /// formula alone can fall short by rounding dust (see docs/ACCOUNTING.md).
-    public private(set) var backingScaledShares: [OperatorStrategy: UInt128] = [:]
-    /// Scaled shares ever queued per operator and strategy (default 0).
-    public private(set) var cumulativeScaledShares: [OperatorStrategy: Snapshots] = [:]
+    /// Everything kept per (operator, strategy), in one table so a slash is one lookup.
+    public struct OperatorStake: Sendable, Equatable {
+        /// Delegated shares (EigenLayer `operatorShares`).
+        public internal(set) var shares: UInt128 = 0
+        /// An upper bound of the delegators' withdrawable shares at a max magnitude of WAD:
+        /// `Σ floor(ds × DSF / WAD)` (times BCSF / WAD, rounded up, for native ETH). A slash
+        /// never leaves the operator fewer shares than this bound scaled to the new magnitude,
+        /// which keeps `shares ≥ Σ withdrawable` exact where EigenLayer's formula alone can fall
+        /// short by rounding dust (see docs/ACCOUNTING.md).
+        public internal(set) var backingScaledShares: UInt128 = 0
+        /// Replica of the operator's max magnitude history (default WAD).
+        public internal(set) var maxMagnitudes = Snapshots(defaultValue: FixedPoint.wad)
+        /// Scaled shares ever queued (default 0).
+        public internal(set) var cumulativeScaledShares = Snapshots(defaultValue: 0)
+    }
+
+    public private(set) var operatorStakes: [OperatorStrategy: OperatorStake] = [:]
     public private(set) var queuedWithdrawals: [QueuedWithdrawalID: QueuedWithdrawal] = [:]
     public private(set) var lastWithdrawalNumber: UInt64 = 0
     /// Shares slashed and not yet burned from the strategy, per strategy.
@@ -99,7 +105,7 @@ public struct RestakingLedger: Sendable, Equatable {
 
     /// The operator's current max magnitude for `strategy`, WAD.
     public func maxMagnitudeWad(of operatorID: OperatorID, strategy: StrategyID) -> UInt128 {
-        maxMagnitudes[OperatorStrategy(operatorID, strategy)]?.latest ?? FixedPoint.wad
+        operatorStakes[OperatorStrategy(operatorID, strategy)]?.maxMagnitudes.latest ?? FixedPoint.wad
     }
 
     public func depositShares(of staker: StakerID, strategy: StrategyID) -> UInt128 {
@@ -117,7 +123,7 @@ public struct RestakingLedger: Sendable, Equatable {
     public func delegatedOperator(of staker: StakerID) -> OperatorID? { stakers[staker]?.delegatedTo }
 
     public func operatorShares(of operatorID: OperatorID, strategy: StrategyID) -> UInt128 {
-        operatorShares[OperatorStrategy(operatorID, strategy)] ?? 0
+        operatorStakes[OperatorStrategy(operatorID, strategy)]?.shares ?? 0
     }
 
     /// `maxMagnitude` of the staker's operator (WAD if undelegated), times BCSF for native ETH.
@@ -134,11 +140,14 @@ public struct RestakingLedger: Sendable, Equatable {
     public func withdrawableShares(
         of staker: StakerID, strategy: StrategyID
     ) throws(AccountingError) -> UInt128 {
-        guard let position = stakers[staker]?.positions[strategy] else { return 0 }
+        guard let account = stakers[staker], let position = account.positions[strategy] else { return 0 }
+        let maxWad = account.delegatedTo.map { maxMagnitudeWad(of: $0, strategy: strategy) } ?? FixedPoint.wad
         return try Self.withdrawable(
             depositShares: position.depositShares,
             scalingFactorWad: position.depositScalingFactorWad,
-            slashingFactorWad: slashingFactorWad(of: staker, strategy: strategy))
+            slashingFactorWad: Self.slashingFactorWad(
+                maxMagnitudeWad: maxWad, strategy: strategy,
+                beaconChainSlashingFactorWad: account.beaconChainSlashingFactorWad))
     }
 
     /// Scaled shares queued within the last `delay + 1` epochs, valued at the current max
@@ -148,7 +157,8 @@ public struct RestakingLedger: Sendable, Equatable {
     ) throws(AccountingError) -> UInt128 {
         let key = OperatorStrategy(operatorID, strategy)
         return try FixedPoint.mulWadFloor(
-            slashableScaledShares(key, epoch: epoch), maxMagnitudeWad(of: operatorID, strategy: strategy))
+            operatorStakes[key].map { slashableScaledShares($0.cumulativeScaledShares, epoch: epoch) } ?? 0,
+            maxMagnitudeWad(of: operatorID, strategy: strategy))
     }
 
     /// What a queued withdrawal pays as of `epoch`: `floor(scaled × sf / WAD)` with the original
@@ -204,8 +214,9 @@ public struct RestakingLedger: Sendable, Equatable {
                 OperatorStrategy(operatorID, strategy), old: oldBacking, new: Self.backingScaled(account, strategy))
         }
         if let operatorID = account.delegatedTo, let newOperatorShares, let newBacking {
-            operatorShares[OperatorStrategy(operatorID, strategy)] = newOperatorShares
-            backingScaledShares[OperatorStrategy(operatorID, strategy)] = newBacking
+            let key = OperatorStrategy(operatorID, strategy)
+            operatorStakes[key, default: OperatorStake()].shares = newOperatorShares
+            operatorStakes[key, default: OperatorStake()].backingScaledShares = newBacking
         }
         stakers[staker] = account
     }
@@ -240,8 +251,9 @@ public struct RestakingLedger: Sendable, Equatable {
         }
         account.delegatedTo = operatorID
         for (strategy, shares, backing) in newOperatorShares {
-            operatorShares[OperatorStrategy(operatorID, strategy)] = shares
-            backingScaledShares[OperatorStrategy(operatorID, strategy)] = backing
+            let key = OperatorStrategy(operatorID, strategy)
+            operatorStakes[key, default: OperatorStake()].shares = shares
+            operatorStakes[key, default: OperatorStake()].backingScaledShares = backing
         }
         stakers[staker] = account
     }
@@ -288,7 +300,8 @@ public struct RestakingLedger: Sendable, Equatable {
         var newCumulative: UInt128? = nil
         var newBacking: UInt128? = nil
         if let cumulativeKey {
-            newCumulative = try FixedPoint.add(cumulativeScaledShares[cumulativeKey]?.latest ?? 0, scaled)
+            newCumulative = try FixedPoint.add(
+                operatorStakes[cumulativeKey]?.cumulativeScaledShares.latest ?? 0, scaled)
             var remaining = account
             remaining.positions[strategy]?.depositShares -= depositShares
             newBacking = try replacedBacking(
@@ -297,12 +310,12 @@ public struct RestakingLedger: Sendable, Equatable {
         // Mutate.
         latestEpoch = epoch
         if let cumulativeKey, let newCumulative, let newBacking {
-            backingScaledShares[cumulativeKey] = newBacking
-            let current = operatorShares[cumulativeKey] ?? 0
-            // operatorShares ≥ Σ withdrawable holds by the rounding; never go below zero.
-            operatorShares[cumulativeKey] = current - min(current, withdrawable)
-            cumulativeScaledShares[cumulativeKey, default: Snapshots(defaultValue: 0)]
-                .push(newCumulative, at: epoch)
+            var stake = operatorStakes[cumulativeKey] ?? OperatorStake()
+            stake.backingScaledShares = newBacking
+            // shares ≥ Σ withdrawable holds by the backing bound; never go below zero anyway.
+            stake.shares -= min(stake.shares, withdrawable)
+            stake.cumulativeScaledShares.push(newCumulative, at: epoch)
+            operatorStakes[cumulativeKey] = stake
         }
         let position = account.positions[strategy]!
         if position.depositShares == depositShares {
@@ -364,22 +377,37 @@ public struct RestakingLedger: Sendable, Equatable {
     ) throws(AccountingError) -> SlashOutcome {
         guard epoch >= latestEpoch else { throw .epochInPast }
         let key = OperatorStrategy(operatorID, strategy)
-        let previousMaxWad = maxMagnitudeWad(of: operatorID, strategy: strategy)
+        // One lookup; every read and write below goes through the index.
+        let index = operatorStakes.index(forKey: key)
+        var previousMaxWad = FixedPoint.wad
+        var currentShares: UInt128 = 0
+        var backingScaled: UInt128 = 0
+        var queuedScaled: UInt128 = 0
+        if let index {
+            previousMaxWad = operatorStakes.values[index].maxMagnitudes.latest
+            currentShares = operatorStakes.values[index].shares
+            backingScaled = operatorStakes.values[index].backingScaledShares
+            queuedScaled = slashableScaledShares(operatorStakes.values[index].cumulativeScaledShares, epoch: epoch)
+        }
         guard newMaxMagnitudeWad <= previousMaxWad else { throw .invalidMagnitude }
-        let currentShares = operatorShares[key] ?? 0
         // EigenLayer's amount, lowered if needed so that the operator still backs its stakers.
-        let backingAfter = try FixedPoint.mulWadFloor(backingScaledShares[key] ?? 0, newMaxMagnitudeWad)
+        let backingAfter = try FixedPoint.mulWadFloor(backingScaled, newMaxMagnitudeWad)
         let operatorSlashed = min(
             try Self.slashedAmount(currentShares, previousMaxWad, newMaxMagnitudeWad),
             currentShares - min(currentShares, backingAfter))
-        let queuedShares = previousMaxWad == 0
-            ? 0 : try FixedPoint.mulWadFloor(slashableScaledShares(key, epoch: epoch), previousMaxWad)
+        let queuedShares = previousMaxWad == 0 ? 0 : try FixedPoint.mulWadFloor(queuedScaled, previousMaxWad)
         let queuedSlashed = try Self.slashedAmount(queuedShares, previousMaxWad, newMaxMagnitudeWad)
         let newSlashedTotal = try FixedPoint.add(
             slashedSharesByStrategy[strategy] ?? 0, try FixedPoint.add(operatorSlashed, queuedSlashed))
         latestEpoch = epoch
-        operatorShares[key] = currentShares - operatorSlashed
-        maxMagnitudes[key, default: Snapshots(defaultValue: FixedPoint.wad)].push(newMaxMagnitudeWad, at: epoch)
+        if let index {
+            operatorStakes.values[index].shares = currentShares - operatorSlashed
+            operatorStakes.values[index].maxMagnitudes.push(newMaxMagnitudeWad, at: epoch)
+        } else {
+            var stake = OperatorStake()
+            stake.maxMagnitudes.push(newMaxMagnitudeWad, at: epoch)
+            operatorStakes[key] = stake
+        }
         slashedSharesByStrategy[strategy] = newSlashedTotal
         return SlashOutcome(
             previousMaxMagnitudeWad: previousMaxWad, newMaxMagnitudeWad: newMaxMagnitudeWad,
@@ -416,10 +444,10 @@ public struct RestakingLedger: Sendable, Equatable {
                 maxMagnitudeWad(of: operatorID, strategy: strategy), previousFactorWad - newFactorWad)
             removed = try FixedPoint.mulWadFloor(scaled, factorDecrease)
             let key = OperatorStrategy(operatorID, strategy)
-            let current = operatorShares[key] ?? 0
+            let current = operatorStakes[key]?.shares ?? 0
             removed = min(removed, current)
-            operatorShares[key] = current - removed
-            backingScaledShares[key] = newBacking
+            operatorStakes[key, default: OperatorStake()].shares = current - removed
+            operatorStakes[key, default: OperatorStake()].backingScaledShares = newBacking
         }
         stakers[staker] = updated
         return removed
@@ -480,7 +508,7 @@ public struct RestakingLedger: Sendable, Equatable {
 
     // MARK: Helpers
 
-    /// A delegator's part of ``backingScaledShares``: `floor(ds × DSF / WAD)`, times BCSF / WAD
+    /// A delegator's part of ``OperatorStake/backingScaledShares``: `floor(ds × DSF / WAD)`, times BCSF / WAD
     /// rounded up for native ETH.
     private static func backingScaled(_ account: Staker, _ strategy: StrategyID) throws(AccountingError) -> UInt128 {
         guard let position = account.positions[strategy], position.depositShares > 0 else { return 0 }
@@ -492,7 +520,7 @@ public struct RestakingLedger: Sendable, Equatable {
     private func replacedBacking(
         _ key: OperatorStrategy, old: UInt128, new: UInt128
     ) throws(AccountingError) -> UInt128 {
-        let current = backingScaledShares[key] ?? 0
+        let current = operatorStakes[key]?.backingScaledShares ?? 0
         precondition(old <= current, "a delegator's backing is part of its operator's")
         return try FixedPoint.add(current - old, new)
     }
@@ -513,8 +541,7 @@ public struct RestakingLedger: Sendable, Equatable {
     }
 
     /// Scaled shares queued at epochs ≥ `epoch − delay` (still slashable at `epoch`).
-    private func slashableScaledShares(_ key: OperatorStrategy, epoch: UInt64) -> UInt128 {
-        guard let history = cumulativeScaledShares[key] else { return 0 }
+    private func slashableScaledShares(_ history: Snapshots, epoch: UInt64) -> UInt128 {
         let windowStart = epoch >= withdrawalDelayEpochs + 1 ? epoch - withdrawalDelayEpochs - 1 : nil
         let before = windowStart.map { history.upperLookup($0) } ?? 0
         return history.latest - before
@@ -526,7 +553,7 @@ public struct RestakingLedger: Sendable, Equatable {
         let escrowEndEpoch = withdrawal.startEpoch + withdrawalDelayEpochs
         var maxMagnitudeWad = FixedPoint.wad
         if let operatorID = withdrawal.delegatedTo,
-            let history = maxMagnitudes[OperatorStrategy(operatorID, withdrawal.strategy)]
+            let history = operatorStakes[OperatorStrategy(operatorID, withdrawal.strategy)]?.maxMagnitudes
         {
             maxMagnitudeWad = escrowEndEpoch < epoch ? history.upperLookup(escrowEndEpoch) : history.latest
         }
