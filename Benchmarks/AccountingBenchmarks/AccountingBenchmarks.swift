@@ -64,6 +64,37 @@ let index1k = Box(makeIndex(holderCount: 1_000))
 let index1M = Box(makeIndex(holderCount: 1_000_000))
 let fee = SharePool.FeeSplit(nodeOperators: "operators", nodeOperatorsFeeBips: 500, treasury: "treasury", treasuryFeeBips: 500)
 
+/// Metrics of the interleaved 1k-vs-1M comparisons (load on the shared machine drifts between
+/// benchmarks, so each of these alternates the two sizes inside every iteration).
+let interleavedMetrics: [BenchmarkMetric] = [
+    .custom("1k holders, ns per op", useScalingFactor: false),
+    .custom("1M holders, ns per op", useScalingFactor: false),
+    .custom("1M / 1k, percent", useScalingFactor: false),
+]
+
+/// Runs 10 rounds of 100 operations on each size, alternating which goes first, and records
+/// the mean cost per operation of each and their ratio.
+func interleaved(_ benchmark: Benchmark, small: () -> Void, large: () -> Void) {
+    let clock = ContinuousClock()
+    var smallTotal = Duration.zero
+    var largeTotal = Duration.zero
+    for round in 0..<10 {
+        for sizeIsSmall in round.isMultiple(of: 2) ? [true, false] : [false, true] {
+            let start = clock.now
+            for _ in 0..<100 { sizeIsSmall ? small() : large() }
+            if sizeIsSmall { smallTotal += clock.now - start } else { largeTotal += clock.now - start }
+        }
+    }
+    func nanoseconds(_ duration: Duration) -> Int {
+        Int(duration.components.seconds) * 1_000_000_000 + Int(duration.components.attoseconds / 1_000_000_000)
+    }
+    let smallNs = max(nanoseconds(smallTotal), 1)
+    let largeNs = nanoseconds(largeTotal)
+    benchmark.measurement(interleavedMetrics[0], smallNs / 1000)
+    benchmark.measurement(interleavedMetrics[1], largeNs / 1000)
+    benchmark.measurement(interleavedMetrics[2], largeNs * 100 / smallNs)
+}
+
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: [.throughput, .wallClock, .mallocCountTotal], timeUnits: .nanoseconds,
@@ -189,4 +220,45 @@ let benchmarks: @Sendable () -> Void = {
             blackHole(try! index1M.value.claim(for: number & 1 == 0 ? "staker-1" : "staker-2"))
         }
     } setup: { _ = index1M.value }
+
+    // MARK: 1k vs 1M, interleaved within each iteration.
+
+    let interleavedConfiguration = Benchmark.Configuration(
+        metrics: interleavedMetrics, warmupIterations: 3, scalingFactor: .one, maxDuration: .seconds(3),
+        maxIterations: 300)
+
+    Benchmark("13 rebase with fee mint, 1k vs 1M holders interleaved", configuration: interleavedConfiguration) { benchmark in
+        interleaved(benchmark) {
+            blackHole(try! pool1k.value.rebase(toPooledEtherWei: pool1k.value.pooledEtherWei + ether, fee: fee))
+        } large: {
+            blackHole(try! pool1M.value.rebase(toPooledEtherWei: pool1M.value.pooledEtherWei + ether, fee: fee))
+        }
+    } setup: {
+        _ = pool1k.value
+        _ = pool1M.value
+    }
+
+    Benchmark("14 slash (book + ledger), 1k vs 1M stakers interleaved", configuration: interleavedConfiguration) { benchmark in
+        func slash(_ world: Box<RestakingWorld>) {
+            let slash = try! world.value.book.slash(
+                operator: "op", operatorSet: world.value.operatorSet, strategy: "stETH", wadToSlash: 1, epoch: 1)!
+            blackHole(try! world.value.ledger.slashOperatorShares(
+                operator: "op", strategy: "stETH", newMaxMagnitudeWad: slash.newMaxMagnitudeWad, epoch: 1))
+        }
+        interleaved(benchmark) { slash(restaking1k) } large: { slash(restaking1M) }
+    } setup: {
+        _ = restaking1k.value
+        _ = restaking1M.value
+    }
+
+    Benchmark("15 reward distribution, 1k vs 1M holders interleaved", configuration: interleavedConfiguration) { benchmark in
+        interleaved(benchmark) {
+            blackHole(try! index1k.value.distribute(1_000_000_007, operatorSplitBips: 1000))
+        } large: {
+            blackHole(try! index1M.value.distribute(1_000_000_007, operatorSplitBips: 1000))
+        }
+    } setup: {
+        _ = index1k.value
+        _ = index1M.value
+    }
 }
