@@ -1,8 +1,264 @@
-import Benchmark
 import Accounting
+import Benchmark
+
+// Figures and the command that produced them: docs/BENCHMARKS.md, "Accounting core".
+// Every benchmark runs 1000 operations per iteration (scalingFactor .kilo), so throughput reads
+// as operations per second. Holder counts appear side by side (1k vs 1M) for the operations
+// that must not depend on them.
+
+/// Mutable benchmark state shared by one benchmark's iterations (single-threaded use only).
+final class Box<Value>: @unchecked Sendable {
+    var value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+let ether: UInt128 = 1_000_000_000_000_000_000
+
+/// A pool of realistic size (≈9.6M ETH, rate ≈1.18) with `holderCount` holders.
+func makePool(holderCount: Int) -> SharePool {
+    var pool = try! SharePool(bootstrapWei: 1_000 * ether, depositMinimumWei: 1)
+    try! pool.rebase(toPooledEtherWei: 1_180 * ether)
+    let depositWei = 9_600_000 * ether / UInt128(holderCount)
+    for number in 0..<holderCount {
+        try! pool.deposit(depositWei + UInt128(number), for: HolderID("holder-\(number)"))
+    }
+    return pool
+}
+
+struct RestakingWorld {
+    var book = AllocationBook()
+    var ledger = RestakingLedger()
+    let operatorSet = OperatorSetID(avs: "avs", setNumber: 1)
+}
+
+/// One operator, fully allocated to one set, with `stakerCount` delegated stakers.
+func makeRestaking(stakerCount: Int) -> RestakingWorld {
+    var world = RestakingWorld()
+    try! world.book.registerOperator("op", allocationDelayEpochs: 0)
+    try! world.book.createOperatorSet(world.operatorSet, strategies: ["stETH"])
+    try! world.book.registerForOperatorSet("op", operatorSet: world.operatorSet, epoch: 0)
+    try! world.book.modifyAllocation(
+        operator: "op", operatorSet: world.operatorSet, strategy: "stETH", newMagnitudeWad: FixedPoint.wad, epoch: 0)
+    try! world.ledger.registerOperator("op")
+    for number in 0..<stakerCount {
+        let staker = StakerID("staker-\(number)")
+        try! world.ledger.addShares(32 * ether + UInt128(number), to: staker, strategy: "stETH")
+        try! world.ledger.delegate(staker, to: "op")
+    }
+    return world
+}
+
+func makeIndex(holderCount: Int) -> RewardIndex<StakerID> {
+    var index = RewardIndex<StakerID>()
+    for number in 0..<holderCount {
+        try! index.setStake(32 * ether + UInt128(number), for: StakerID("staker-\(number)"))
+    }
+    return index
+}
+
+let pool1k = Box(makePool(holderCount: 1_000))
+let pool1M = Box(makePool(holderCount: 1_000_000))
+let restaking1k = Box(makeRestaking(stakerCount: 1_000))
+let restaking1M = Box(makeRestaking(stakerCount: 1_000_000))
+let index1k = Box(makeIndex(holderCount: 1_000))
+let index1M = Box(makeIndex(holderCount: 1_000_000))
+let fee = SharePool.FeeSplit(nodeOperators: "operators", nodeOperatorsFeeBips: 500, treasury: "treasury", treasuryFeeBips: 500)
+
+/// Metrics of the interleaved 1k-vs-1M comparisons (load on the shared machine drifts between
+/// benchmarks, so each of these alternates the two sizes inside every iteration).
+let interleavedMetrics: [BenchmarkMetric] = [
+    .custom("1k holders, ns per op", useScalingFactor: false),
+    .custom("1M holders, ns per op", useScalingFactor: false),
+    .custom("1M / 1k, percent", useScalingFactor: false),
+]
+
+/// Runs 10 rounds of 100 operations on each size, alternating which goes first, and records
+/// the mean cost per operation of each and their ratio.
+func interleaved(_ benchmark: Benchmark, small: () -> Void, large: () -> Void) {
+    let clock = ContinuousClock()
+    var smallTotal = Duration.zero
+    var largeTotal = Duration.zero
+    for round in 0..<10 {
+        for sizeIsSmall in round.isMultiple(of: 2) ? [true, false] : [false, true] {
+            let start = clock.now
+            for _ in 0..<100 { sizeIsSmall ? small() : large() }
+            if sizeIsSmall { smallTotal += clock.now - start } else { largeTotal += clock.now - start }
+        }
+    }
+    func nanoseconds(_ duration: Duration) -> Int {
+        Int(duration.components.seconds) * 1_000_000_000 + Int(duration.components.attoseconds / 1_000_000_000)
+    }
+    let smallNs = max(nanoseconds(smallTotal), 1)
+    let largeNs = nanoseconds(largeTotal)
+    benchmark.measurement(interleavedMetrics[0], smallNs / 1000)
+    benchmark.measurement(interleavedMetrics[1], largeNs / 1000)
+    benchmark.measurement(interleavedMetrics[2], largeNs * 100 / smallNs)
+}
 
 let benchmarks: @Sendable () -> Void = {
-    Benchmark("placeholder") { benchmark in
-        for _ in benchmark.scaledIterations { blackHole(1) }
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.throughput, .wallClock, .mallocCountTotal], timeUnits: .nanoseconds,
+        warmupIterations: 3, scalingFactor: .kilo, maxDuration: .seconds(2), maxIterations: 1_000)
+
+    // MARK: The yardstick: raw full-width multiply-divide on UInt128.
+
+    Benchmark("00 raw UInt128 full-width mulDiv, fixed operands") { benchmark in
+        var a: UInt128 = 9_600_000 * ether + 12_345
+        let b: UInt128 = 8_135_593_220_338_983_050_847_457
+        let divisor: UInt128 = 9_600_000 * ether + 7
+        for _ in benchmark.scaledIterations {
+            let (high, low) = a.multipliedFullWidth(by: b)
+            blackHole(divisor.dividingFullWidth((high, low)).quotient)
+            a &+= 1
+        }
+    }
+
+    Benchmark("00 raw UInt128 full-width mulDiv, varied operands") { benchmark in
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for _ in benchmark.scaledIterations {
+            state ^= state << 13
+            state ^= state >> 7
+            state ^= state << 17
+            let a = UInt128(state) << 40 | UInt128(state >> 24)  // ~104 bits
+            let b = UInt128(state &* 0x2545_F491_4F6C_DD1D) << 20  // ~84 bits
+            let divisor = UInt128(state) << 30 | 1  // ~94 bits: the quotient fits
+            blackHole(divisor.dividingFullWidth(a.multipliedFullWidth(by: b)).quotient)
+        }
+    }
+
+    Benchmark("01 FixedPoint.mulDivFloor") { benchmark in
+        var a: UInt128 = 9_600_000 * ether + 12_345
+        let b: UInt128 = 8_135_593_220_338_983_050_847_457
+        let divisor: UInt128 = 9_600_000 * ether + 7
+        for _ in benchmark.scaledIterations {
+            blackHole(try! FixedPoint.mulDivFloor(a, b, divisor))
+            a &+= 1
+        }
+    }
+
+    // MARK: Share pool.
+
+    Benchmark("02 share conversion sharesForEtherFloor") { benchmark in
+        let pool = pool1M.value
+        var amount: UInt128 = ether
+        for _ in benchmark.scaledIterations {
+            blackHole(try! pool.sharesForEtherFloor(amount))
+            amount &+= 1
+        }
+    } setup: { _ = pool1M.value }
+
+    Benchmark("03 transfer by amount, 1k holders") { benchmark in
+        for number in benchmark.scaledIterations {
+            let (from, to): (HolderID, HolderID) = number & 1 == 0 ? ("holder-1", "holder-2") : ("holder-2", "holder-1")
+            blackHole(try! pool1k.value.transfer(ether, from: from, to: to))
+        }
+    } setup: { _ = pool1k.value }
+
+    Benchmark("04 transfer by amount, 1M holders") { benchmark in
+        for number in benchmark.scaledIterations {
+            let (from, to): (HolderID, HolderID) = number & 1 == 0 ? ("holder-1", "holder-2") : ("holder-2", "holder-1")
+            blackHole(try! pool1M.value.transfer(ether, from: from, to: to))
+        }
+    } setup: { _ = pool1M.value }
+
+    Benchmark("05 rebase with fee mint, 1k holders") { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(try! pool1k.value.rebase(toPooledEtherWei: pool1k.value.pooledEtherWei + ether, fee: fee))
+        }
+    } setup: { _ = pool1k.value }
+
+    Benchmark("06 rebase with fee mint, 1M holders") { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(try! pool1M.value.rebase(toPooledEtherWei: pool1M.value.pooledEtherWei + ether, fee: fee))
+        }
+    } setup: { _ = pool1M.value }
+
+    // MARK: Slashing: magnitude slash plus the operator-share slash, 1 magnitude unit at a time.
+
+    Benchmark("07 slash (book + ledger), 1k stakers") { benchmark in
+        for _ in benchmark.scaledIterations {
+            let slash = try! restaking1k.value.book.slash(
+                operator: "op", operatorSet: restaking1k.value.operatorSet, strategy: "stETH", wadToSlash: 1, epoch: 1)!
+            blackHole(try! restaking1k.value.ledger.slashOperatorShares(
+                operator: "op", strategy: "stETH", newMaxMagnitudeWad: slash.newMaxMagnitudeWad, epoch: 1))
+        }
+    } setup: { _ = restaking1k.value }
+
+    Benchmark("08 slash (book + ledger), 1M stakers") { benchmark in
+        for _ in benchmark.scaledIterations {
+            let slash = try! restaking1M.value.book.slash(
+                operator: "op", operatorSet: restaking1M.value.operatorSet, strategy: "stETH", wadToSlash: 1, epoch: 1)!
+            blackHole(try! restaking1M.value.ledger.slashOperatorShares(
+                operator: "op", strategy: "stETH", newMaxMagnitudeWad: slash.newMaxMagnitudeWad, epoch: 1))
+        }
+    } setup: { _ = restaking1M.value }
+
+    Benchmark("09 withdrawable shares read, 1M stakers") { benchmark in
+        for number in benchmark.scaledIterations {
+            blackHole(try! restaking1M.value.ledger.withdrawableShares(
+                of: number & 1 == 0 ? "staker-1" : "staker-2", strategy: "stETH"))
+        }
+    } setup: { _ = restaking1M.value }
+
+    // MARK: Reward index.
+
+    Benchmark("10 reward distribution, 1k holders") { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(try! index1k.value.distribute(1_000_000_007, operatorSplitBips: 1000))
+        }
+    } setup: { _ = index1k.value }
+
+    Benchmark("11 reward distribution, 1M holders") { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(try! index1M.value.distribute(1_000_000_007, operatorSplitBips: 1000))
+        }
+    } setup: { _ = index1M.value }
+
+    Benchmark("12 reward accrual + claim, 1M holders") { benchmark in
+        for number in benchmark.scaledIterations {
+            try! index1M.value.distribute(1_000_000_007, operatorSplitBips: 1000)
+            blackHole(try! index1M.value.claim(for: number & 1 == 0 ? "staker-1" : "staker-2"))
+        }
+    } setup: { _ = index1M.value }
+
+    // MARK: 1k vs 1M, interleaved within each iteration.
+
+    let interleavedConfiguration = Benchmark.Configuration(
+        metrics: interleavedMetrics, warmupIterations: 3, scalingFactor: .one, maxDuration: .seconds(3),
+        maxIterations: 300)
+
+    Benchmark("13 rebase with fee mint, 1k vs 1M holders interleaved", configuration: interleavedConfiguration) { benchmark in
+        interleaved(benchmark) {
+            blackHole(try! pool1k.value.rebase(toPooledEtherWei: pool1k.value.pooledEtherWei + ether, fee: fee))
+        } large: {
+            blackHole(try! pool1M.value.rebase(toPooledEtherWei: pool1M.value.pooledEtherWei + ether, fee: fee))
+        }
+    } setup: {
+        _ = pool1k.value
+        _ = pool1M.value
+    }
+
+    Benchmark("14 slash (book + ledger), 1k vs 1M stakers interleaved", configuration: interleavedConfiguration) { benchmark in
+        func slash(_ world: Box<RestakingWorld>) {
+            let slash = try! world.value.book.slash(
+                operator: "op", operatorSet: world.value.operatorSet, strategy: "stETH", wadToSlash: 1, epoch: 1)!
+            blackHole(try! world.value.ledger.slashOperatorShares(
+                operator: "op", strategy: "stETH", newMaxMagnitudeWad: slash.newMaxMagnitudeWad, epoch: 1))
+        }
+        interleaved(benchmark) { slash(restaking1k) } large: { slash(restaking1M) }
+    } setup: {
+        _ = restaking1k.value
+        _ = restaking1M.value
+    }
+
+    Benchmark("15 reward distribution, 1k vs 1M holders interleaved", configuration: interleavedConfiguration) { benchmark in
+        interleaved(benchmark) {
+            blackHole(try! index1k.value.distribute(1_000_000_007, operatorSplitBips: 1000))
+        } large: {
+            blackHole(try! index1M.value.distribute(1_000_000_007, operatorSplitBips: 1000))
+        }
+    } setup: {
+        _ = index1k.value
+        _ = index1M.value
     }
 }

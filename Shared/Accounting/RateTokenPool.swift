@@ -1,0 +1,197 @@
+/// An exchange-rate pool (Rocket Pool rETH): balances are rate tokens of fixed amount whose ether
+/// value rises with the rate `totalEtherWei / tokenSupply`. Deposits pay a fee that stays in the
+/// pool (it accrues to holders), then mint at the pre-deposit rate, floor; burns pay at the
+/// rate, floor. Both roundings favour the pool, so the rate never falls except on a balance
+/// update that reports a loss.
+public struct RateTokenPool: Sendable, Equatable {
+    /// 0.05 % = 5e14 WAD.
+    public static let defaultDepositFeeWad: UInt128 = 500_000_000_000_000
+    /// 0.01 ETH.
+    public static let defaultDepositMinimumWei: UInt128 = 10_000_000_000_000_000
+
+    public private(set) var totalEtherWei: UInt128 = 0
+    public private(set) var tokenSupply: UInt128 = 0
+    public private(set) var tokensByHolder: [HolderID: UInt128] = [:]
+    public let depositFeeWad: UInt128
+    public let depositMinimumWei: UInt128
+
+    /// - Precondition: `depositFeeWad < 0.01 ETH` (Rocket Pool's bound on the setting).
+    public init(
+        depositFeeWad: UInt128 = RateTokenPool.defaultDepositFeeWad,
+        depositMinimumWei: UInt128 = RateTokenPool.defaultDepositMinimumWei
+    ) {
+        precondition(depositFeeWad < FixedPoint.wad / 100, "deposit fee must be below 1 %")
+        self.depositFeeWad = depositFeeWad
+        self.depositMinimumWei = depositMinimumWei
+    }
+
+    /// Starts from a reported state (for checks against the contracts' numbers).
+    public init(
+        totalEtherWei: UInt128, tokenSupply: UInt128, holder: HolderID,
+        depositFeeWad: UInt128 = RateTokenPool.defaultDepositFeeWad,
+        depositMinimumWei: UInt128 = RateTokenPool.defaultDepositMinimumWei
+    ) {
+        self.init(depositFeeWad: depositFeeWad, depositMinimumWei: depositMinimumWei)
+        self.totalEtherWei = totalEtherWei
+        self.tokenSupply = tokenSupply
+        if tokenSupply > 0 { tokensByHolder[holder] = tokenSupply }
+    }
+
+    public struct Deposit: Sendable, Equatable {
+        public let feeWei: UInt128
+        public let netWei: UInt128
+        public let tokensMinted: UInt128
+    }
+
+    // MARK: Views
+
+    public func tokens(of holder: HolderID) -> UInt128 { tokensByHolder[holder] ?? 0 }
+
+    /// `floor(tokens × totalEther / supply)`; 1:1 while the supply is 0.
+    public func etherValueFloor(ofTokens tokens: UInt128) throws(AccountingError) -> UInt128 {
+        guard tokenSupply > 0 else { return tokens }
+        return try FixedPoint.mulDivFloor(tokens, totalEtherWei, tokenSupply)
+    }
+
+    /// `floor(amountWei × supply / totalEther)`; 1:1 while the supply is 0.
+    public func tokensForEtherFloor(_ amountWei: UInt128) throws(AccountingError) -> UInt128 {
+        guard tokenSupply > 0 else { return amountWei }
+        return try FixedPoint.mulDivFloor(amountWei, tokenSupply, totalEtherWei)
+    }
+
+    /// `etherValueFloor(1e18)`.
+    public var exchangeRateWad: UInt128 { (try? etherValueFloor(ofTokens: FixedPoint.wad)) ?? .max }
+
+    // MARK: Operations
+
+    /// Deposits: `fee = floor(amount × feeWad / 1e18)`, mints `floor((amount − fee) × supply /
+    /// totalEther)` at the pre-deposit rate; the whole amount joins the pool.
+    /// - Throws: `amount_zero`, `amount_below_minimum`, `amount_rounds_to_zero`, `overflow`.
+    @discardableResult
+    public mutating func deposit(
+        _ amountWei: UInt128, for holder: HolderID
+    ) throws(AccountingError) -> Deposit {
+        guard amountWei > 0 else { throw .amountZero }
+        guard amountWei >= depositMinimumWei else { throw .amountBelowMinimum(minimum: depositMinimumWei) }
+        let feeWei = try FixedPoint.mulDivFloor(amountWei, depositFeeWad, FixedPoint.wad)
+        let netWei = amountWei - feeWei
+        let minted = try tokensForEtherFloor(netWei)
+        guard minted > 0 else { throw .amountRoundsToZero }
+        let newTotal = try FixedPoint.add(totalEtherWei, amountWei)
+        let newSupply = try FixedPoint.add(tokenSupply, minted)
+        totalEtherWei = newTotal
+        tokenSupply = newSupply
+        tokensByHolder[holder, default: 0] += minted
+        return Deposit(feeWei: feeWei, netWei: netWei, tokensMinted: minted)
+    }
+
+    /// Burns `tokens` for `floor(tokens × totalEther / supply)` wei.
+    /// - Throws: `amount_zero`, `insufficient_balance`, `amount_rounds_to_zero`.
+    @discardableResult
+    public mutating func burn(_ tokens: UInt128, from holder: HolderID) throws(AccountingError) -> UInt128 {
+        guard tokens > 0 else { throw .amountZero }
+        let held = self.tokens(of: holder)
+        guard tokens <= held else { throw .insufficientBalance(available: held, required: tokens) }
+        let etherWei = try etherValueFloor(ofTokens: tokens)
+        guard etherWei > 0 else { throw .amountRoundsToZero }
+        totalEtherWei -= etherWei
+        tokenSupply -= tokens
+        if held == tokens {
+            tokensByHolder.removeValue(forKey: holder)
+        } else {
+            tokensByHolder[holder] = held - tokens
+        }
+        return etherWei
+    }
+
+    /// Moves tokens; exact.
+    /// - Throws: `amount_zero`, `insufficient_balance`.
+    public mutating func transfer(
+        _ tokens: UInt128, from sender: HolderID, to recipient: HolderID
+    ) throws(AccountingError) {
+        guard tokens > 0 else { throw .amountZero }
+        let held = self.tokens(of: sender)
+        guard tokens <= held else { throw .insufficientBalance(available: held, required: tokens) }
+        if held == tokens {
+            tokensByHolder.removeValue(forKey: sender)
+        } else {
+            tokensByHolder[sender] = held - tokens
+        }
+        tokensByHolder[recipient, default: 0] += tokens
+    }
+
+    /// A balance update (oracle report): sets the pool's ether. O(1).
+    /// - Throws: `pool_empty` when tokens exist and the new total is 0.
+    public mutating func updateTotalEther(_ totalEtherWei: UInt128) throws(AccountingError) {
+        guard totalEtherWei > 0 || tokenSupply == 0 else { throw .poolEmpty }
+        self.totalEtherWei = totalEtherWei
+    }
+}
+
+/// Rocket Pool's split of a validator's balance between its node operator (bond + commission)
+/// and the pool's users (`RocketMinipoolDelegate`, v1.3.1).
+public enum NodeOperatorSplit {
+    /// 32 ETH.
+    public static let validatorBalanceWei: UInt128 = 32 * FixedPoint.weiPerEther
+    /// Commission bounds: 5 %–20 %, default 15 %.
+    public static let commissionBipsMin: UInt128 = 500
+    public static let commissionBipsMax: UInt128 = 2000
+    public static let defaultCommissionBips: UInt128 = 1500
+    /// The DAO's cap on the penalty rate: 50 %.
+    public static let penaltyRateWadMax: UInt128 = FixedPoint.wad / 2
+
+    public struct Settlement: Sendable, Equatable {
+        public let userWei: UInt128
+        public let nodeWei: UInt128
+        /// What the users lost beyond the node's bond (recorded for a bond slash elsewhere).
+        public let shortfallWei: UInt128
+        public init(userWei: UInt128, nodeWei: UInt128, shortfallWei: UInt128) {
+            self.userWei = userWei
+            self.nodeWei = nodeWei
+            self.shortfallWei = shortfallWei
+        }
+    }
+
+    /// Rewards split: `nodePortion = rewards × bond / (bond + user)`, the node also gets
+    /// `floor(userPortion × commission / 10 000)`; users get the rest.
+    public static func splitRewards(
+        rewardsWei: UInt128, nodeBondWei: UInt128, userCapitalWei: UInt128, commissionBips: UInt128
+    ) throws(AccountingError) -> (userWei: UInt128, nodeWei: UInt128) {
+        guard commissionBips >= commissionBipsMin, commissionBips <= commissionBipsMax else {
+            throw .invalidBips(commissionBips)
+        }
+        let nodePortion = try FixedPoint.mulDivFloor(
+            rewardsWei, nodeBondWei, FixedPoint.add(nodeBondWei, userCapitalWei))
+        let userPortion = rewardsWei - nodePortion
+        let nodeWei = nodePortion + (try FixedPoint.mulDivFloor(userPortion, commissionBips, FixedPoint.bipsDenominator))
+        return (rewardsWei - nodeWei, nodeWei)
+    }
+
+    /// Splits a validator's final balance. Above 32 ETH the node gets its bond plus its rewards
+    /// split; above the users' capital it gets what is left after the users; below, the users
+    /// take everything and the shortfall is reported: a loss is taken from the bond first.
+    /// A penalty (capped at 50 %) is then taken from the node's part and given to the users.
+    public static func settle(
+        balanceWei: UInt128, nodeBondWei: UInt128, commissionBips: UInt128, penaltyRateWad: UInt128 = 0
+    ) throws(AccountingError) -> Settlement {
+        guard nodeBondWei > 0, nodeBondWei < validatorBalanceWei else { throw .amountZero }
+        guard penaltyRateWad <= FixedPoint.wad else { throw .invalidWad(penaltyRateWad) }
+        let userCapitalWei = validatorBalanceWei - nodeBondWei
+        var nodeWei: UInt128
+        var shortfallWei: UInt128 = 0
+        if balanceWei > validatorBalanceWei {
+            let split = try splitRewards(
+                rewardsWei: balanceWei - validatorBalanceWei, nodeBondWei: nodeBondWei,
+                userCapitalWei: userCapitalWei, commissionBips: commissionBips)
+            nodeWei = nodeBondWei + split.nodeWei
+        } else if balanceWei > userCapitalWei {
+            nodeWei = balanceWei - userCapitalWei
+        } else {
+            nodeWei = 0
+            shortfallWei = userCapitalWei - balanceWei
+        }
+        let rateWad = min(penaltyRateWad, penaltyRateWadMax)
+        nodeWei -= min(try FixedPoint.mulWadFloor(nodeWei, rateWad), nodeWei)
+        return Settlement(userWei: balanceWei - nodeWei, nodeWei: nodeWei, shortfallWei: shortfallWei)
+    }
+}

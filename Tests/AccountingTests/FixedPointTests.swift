@@ -1,0 +1,73 @@
+import Accounting
+import PropertyBased
+import Testing
+
+@Suite struct FixedPointTests {
+    @Test func mulDivFloorAndCeilRoundInTheirDirection() throws {
+        #expect(try FixedPoint.mulDivFloor(10, 10, 3) == 33)
+        #expect(try FixedPoint.mulDivCeil(10, 10, 3) == 34)
+        #expect(try FixedPoint.mulDivCeil(9, 10, 3) == 30)
+        // Through the 256-bit product: (2^128 - 1)^2 / (2^128 - 1).
+        #expect(try FixedPoint.mulDivFloor(.max, .max, .max) == .max)
+        #expect(try FixedPoint.mulDivCeil(.max, .max, .max) == .max)
+        #expect(try FixedPoint.mulDivFloor(UInt128(1) << 127, 4, 8) == UInt128(1) << 126)
+    }
+
+    @Test func overflowAndDivisionByZeroAreErrors() {
+        #expect(expectError(.divisionByZero) { () throws(AccountingError) in try FixedPoint.mulDivFloor(1, 1, 0) })
+        #expect(expectError(.divisionByZero) { () throws(AccountingError) in try FixedPoint.mulDivCeil(1, 1, 0) })
+        #expect(expectError(.overflow) { () throws(AccountingError) in try FixedPoint.mulDivFloor(.max, 2, 1) })
+        #expect(expectError(.overflow) { () throws(AccountingError) in try FixedPoint.mulDivCeil(.max, 3, 2) })
+        #expect(expectError(.overflow) { () throws(AccountingError) in try FixedPoint.add(.max, 1) })
+        #expect(expectError(.overflow) { () throws(AccountingError) in try FixedPoint.multiply(.max, 2) })
+        #expect(expectError(.insufficientBalance(available: 1, required: 2)) {
+            () throws(AccountingError) in try FixedPoint.subtract(1, 2)
+        })
+        #expect(expectError(.invalidBips(10_001)) { () throws(AccountingError) in try FixedPoint.validateBips(10_001) })
+    }
+
+    @Test func integerSquareRootMatchesTheSpec() {
+        #expect(FixedPoint.integerSquareRoot(0) == 0)
+        #expect(FixedPoint.integerSquareRoot(1) == 1)
+        #expect(FixedPoint.integerSquareRoot(3) == 1)
+        #expect(FixedPoint.integerSquareRoot(4) == 2)
+        #expect(FixedPoint.integerSquareRoot(1_000_000_000_000_000) == 31_622_776)
+        #expect(FixedPoint.integerSquareRoot(34_000_000_000_000_000) == 184_390_889)
+        #expect(FixedPoint.integerSquareRoot(.max) == 4_294_967_295)
+        #expect(FixedPoint.integerSquareRoot(.max - 1) == 4_294_967_295)
+        // Just below a perfect square, where floating point goes wrong.
+        let root: UInt64 = 3_037_000_499
+        #expect(FixedPoint.integerSquareRoot(root * root - 1) == root - 1)
+        #expect(FixedPoint.integerSquareRoot(root * root) == root)
+    }
+
+    @Test func mulDivIsExactOnRandomOperands() async {
+        await propertyCheck(count: 500, input: Gen.uint128(), Gen.uint128(), Gen.uint128(in: 1...UInt128.max)) { a, b, d in
+            do {
+                let floor = try FixedPoint.mulDivFloor(a, b, d)
+                let ceil = try FixedPoint.mulDivCeil(a, b, d)
+                // floor × d ≤ a × b < (floor + 1) × d, checked in 256 bits.
+                let product = a.multipliedFullWidth(by: b)
+                let low = floor.multipliedFullWidth(by: d)
+                #expect(low.high < product.high || (low.high == product.high && low.low <= product.low))
+                let remainder = d.dividingFullWidth(product).remainder
+                #expect(ceil == floor + (remainder == 0 ? 0 : 1))
+            } catch let error as AccountingError {
+                // Overflow only when the quotient does not fit: high word ≥ divisor, or the
+                // ceiling of the largest quotient.
+                #expect(error == .overflow)
+                #expect(a.multipliedFullWidth(by: b).high >= d || (try? FixedPoint.mulDivFloor(a, b, d)) == .max)
+            } catch {
+                Issue.record("unexpected error \(error)")
+            }
+        }
+    }
+
+    @Test func isqrtIsTheFloorRootOnRandomInputs() async {
+        await propertyCheck(count: 500, input: Gen.uint64()) { n in
+            let root = UInt128(FixedPoint.integerSquareRoot(n))
+            #expect(root * root <= UInt128(n))
+            #expect((root + 1) * (root + 1) > UInt128(n))
+        }
+    }
+}
