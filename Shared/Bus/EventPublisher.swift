@@ -82,8 +82,14 @@ public final class EventPublisher: Sendable {
         (publishedCount.load(ordering: .relaxed), droppedCount.load(ordering: .relaxed))
     }
 
-    private func heartbeatFrames() -> [[UInt8]] {
-        let seq = lastSeq.load(ordering: .acquiring)
+    /// The heartbeat announces only seqs already handed to the socket, so it never overtakes the
+    /// events it covers (a subscriber would fetch what is merely still in flight). Seqs the
+    /// outbox dropped are announced too: nothing else will reveal them.
+    private func heartbeatFrames(sentSeq: UInt64) -> [[UInt8]] {
+        // Read the head before the queue: `publish` queues first, then raises the head, so an
+        // empty queue now means everything up to that head was drained (by this thread) or dropped.
+        let head = lastSeq.load(ordering: .acquiring)
+        let seq = outbox.count == 0 ? max(head, sentSeq) : sentSeq
         let body = #"{"v":1,"source":"\#(source)","type":"\#(source).Heartbeat","seq":\#(seq)}"#
         return [Array(Topic.heartbeat(of: source).utf8), Array(body.utf8)]
     }
@@ -91,10 +97,12 @@ public final class EventPublisher: Sendable {
     private func run(socket: ZMQSocket, logger: Logger) {
         var poller = ZMQPoller([.fd(outbox.wake.fd)])
         var nextHeartbeat = ContinuousClock.now
+        var sentSeq = lastSeq.load(ordering: .acquiring)
         while true {
             do throws(ZMQError) {
                 let stop = stopping.load(ordering: .acquiring)
                 for message in outbox.drain() {
+                    sentSeq = message.seq
                     if try socket.send([message.topic, message.envelope], dontWait: true) {
                         publishedCount.add(1, ordering: .relaxed)
                     } else {
@@ -103,7 +111,7 @@ public final class EventPublisher: Sendable {
                 }
                 let now = ContinuousClock.now
                 if now >= nextHeartbeat || stop {
-                    _ = try socket.send(heartbeatFrames(), dontWait: true)
+                    _ = try socket.send(heartbeatFrames(sentSeq: sentSeq), dontWait: true)
                     nextHeartbeat = now.advanced(by: .milliseconds(heartbeatIntervalMs))
                 }
                 if stop { return }

@@ -244,10 +244,8 @@ public final class SequencedSubscriber: Sendable {
                         markReachable(name, false)
                         return
                     }
-                    let events = try result.array("events").map { (json: JSON) throws(ContractError) in
-                        try EventEnvelope(json: json)
-                    }
-                    page = (events, try result.uint64("lastSeq"))
+                    let fetched = try EventsPage(result: result)
+                    page = (fetched.events, fetched.lastSeq)
                 } catch {
                     logger.debug("events.since failed; will retry", metadata: ["source": "\(name)", "error": "\(error)"])
                     markReachable(name, false)

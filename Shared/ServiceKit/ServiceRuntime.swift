@@ -239,8 +239,7 @@ public final class ServiceRuntime<Domain: ServiceDomain>: Service, Sendable {
         ])
     }
 
-    /// `events.since` reply, built by splicing the journaled envelope bytes into the reply
-    /// (they are compact JSON objects already) instead of parsing and re-encoding each.
+    /// The `events.since` reply, straight from the journal's envelope bytes.
     func eventsSinceReply(id: String, body: JSON) throws(ContractError) -> [UInt8] {
         let after = try body.uint64("after")
         let limit = Int(min(try body.optionalUInt64("limit") ?? 1000, 10_000))
@@ -250,22 +249,8 @@ public final class ServiceRuntime<Domain: ServiceDomain>: Service, Sendable {
         } catch {
             throw ContractError(.internalError, "reading the journal failed: \(error)")
         }
-        let head = durableSeq.load(ordering: .acquiring)
-        var reply = ReplyEnvelope(id: id, outcome: .ok(.object(["events": .array([]), "lastSeq": .int(head)])))
-            .encoded()
-        // The encoder writes `"events":[]`; put the envelopes between the brackets.
-        let marker = Array(#""events":[]"#.utf8)
-        guard let range = reply.firstRange(of: marker) else {
-            preconditionFailure("events.since reply has no events array")
-        }
-        var spliced: [UInt8] = Array(#""events":["#.utf8)
-        for (index, event) in events.enumerated() {
-            if index > 0 { spliced.append(UInt8(ascii: ",")) }
-            spliced += event.envelope
-        }
-        spliced.append(UInt8(ascii: "]"))
-        reply.replaceSubrange(range, with: spliced)
-        return reply
+        return EventsPage.replyBytes(
+            id: id, envelopes: events.map(\.envelope), lastSeq: durableSeq.load(ordering: .acquiring))
     }
 
     // MARK: Apply thread

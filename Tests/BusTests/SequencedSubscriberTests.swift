@@ -27,7 +27,7 @@ final class FakeSource: Sendable {
                 (Array(events.filter { $0.seq > after }.prefix(limit)), UInt64(events.count))
             }
             let result = JSON.object([
-                "events": .array(page.map { try! JSONCodec.parse($0.encoded()) }), "lastSeq": .int(head),
+                "events": .array(page.map(\.json)), "lastSeq": .int(head),
             ])
             self.server.reply(to: request.route, payload: ReplyEnvelope(id: command.id, outcome: .ok(result)).encoded())
         }
