@@ -384,10 +384,12 @@ public struct RestakingLedger: Sendable, Equatable {
         var backingScaled: UInt128 = 0
         var queuedScaled: UInt128 = 0
         if let index {
-            previousMaxWad = operatorStakes.values[index].maxMagnitudes.latest
-            currentShares = operatorStakes.values[index].shares
-            backingScaled = operatorStakes.values[index].backingScaledShares
-            queuedScaled = slashableScaledShares(operatorStakes.values[index].cumulativeScaledShares, epoch: epoch)
+            // One copy of the entry (each `values[index]` read copies it).
+            let stake = operatorStakes.values[index]
+            previousMaxWad = stake.maxMagnitudes.latest
+            currentShares = stake.shares
+            backingScaled = stake.backingScaledShares
+            queuedScaled = slashableScaledShares(stake.cumulativeScaledShares, epoch: epoch)
         }
         guard newMaxMagnitudeWad <= previousMaxWad else { throw .invalidMagnitude }
         // EigenLayer's amount, lowered if needed so that the operator still backs its stakers.
