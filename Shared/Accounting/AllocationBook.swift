@@ -103,8 +103,12 @@ public struct AllocationBook: Sendable, Equatable {
     public private(set) var slashCounts: [OperatorSetID: UInt64] = [:]
     public private(set) var registrations: [Membership: Registration] = [:]
     public private(set) var allocations: [AllocationKey: Allocation] = [:]
-    private var maxMagnitudes: [OperatorStrategy: UInt64] = [:]
-    private var encumberedMagnitudes: [OperatorStrategy: UInt64] = [:]
+    /// Max and encumbered magnitude per (operator, strategy), in one table (a slash is one lookup).
+    struct MagnitudeState: Sendable, Equatable {
+        var maxWad = UInt64(FixedPoint.wad)
+        var encumberedWad: UInt64 = 0
+    }
+    private var magnitudes: [OperatorStrategy: MagnitudeState] = [:]
     /// Sets with a pending deallocation, in effect order (every deallocation has the same delay).
     private var deallocationQueues: [OperatorStrategy: [OperatorSetID]] = [:]
     public private(set) var latestEpoch: UInt64 = 0
@@ -116,7 +120,7 @@ public struct AllocationBook: Sendable, Equatable {
     // MARK: Views
 
     public func maxMagnitudeWad(of operatorID: OperatorID, strategy: StrategyID) -> UInt128 {
-        UInt128(maxMagnitudes[OperatorStrategy(operatorID, strategy)] ?? UInt64(FixedPoint.wad))
+        UInt128(magnitudes[OperatorStrategy(operatorID, strategy)]?.maxWad ?? UInt64(FixedPoint.wad))
     }
 
     /// Encumbered magnitude as of `epoch` (deallocations that are due no longer count).
@@ -124,7 +128,7 @@ public struct AllocationBook: Sendable, Equatable {
         of operatorID: OperatorID, strategy: StrategyID, epoch: UInt64
     ) -> UInt128 {
         let key = OperatorStrategy(operatorID, strategy)
-        var encumbered = UInt128(encumberedMagnitudes[key] ?? 0)
+        var encumbered = UInt128(magnitudes[key]?.encumberedWad ?? 0)
         for operatorSet in Set(deallocationQueues[key] ?? []) {
             let stored = allocations[AllocationKey(operatorID, operatorSet, strategy)] ?? .zero
             if stored.pendingDiffWad < 0, stored.effectEpoch <= epoch {
@@ -255,7 +259,7 @@ public struct AllocationBook: Sendable, Equatable {
         applyDueChange(allocationKey, epoch: epoch)
         if newMagnitudeWad > currentWad {
             let diff = UInt64(newMagnitudeWad - currentWad)
-            encumberedMagnitudes[key, default: 0] += diff
+            magnitudes[key, default: MagnitudeState()].encumberedWad += diff
             allocations[allocationKey] = Allocation(
                 currentMagnitudeWad: current.currentMagnitudeWad, pendingDiffWad: Int128(diff),
                 effectEpoch: epoch + delayEpochs)
@@ -267,7 +271,7 @@ public struct AllocationBook: Sendable, Equatable {
                     effectEpoch: epoch + deallocationDelayEpochs + 1)
                 deallocationQueues[key, default: []].append(operatorSet)
             } else {
-                encumberedMagnitudes[key, default: 0] -= diff
+                magnitudes[key, default: MagnitudeState()].encumberedWad -= diff
                 allocations[allocationKey] = Allocation(
                     currentMagnitudeWad: current.currentMagnitudeWad - diff, pendingDiffWad: 0, effectEpoch: 0)
             }
@@ -328,24 +332,31 @@ public struct AllocationBook: Sendable, Equatable {
         return slashAllocation(operatorID, operatorSet, strategy, wadToSlash, epoch)
     }
 
-    /// Slashes one validated allocation; nil when it is empty.
+    /// Slashes one validated allocation; nil when it is empty. Three table accesses: the
+    /// allocation (read, write) and the magnitudes (one in-place update).
     private mutating func slashAllocation(
         _ operatorID: OperatorID, _ operatorSet: OperatorSetID, _ strategy: StrategyID, _ wad: UInt128,
         _ epoch: UInt64
     ) -> StrategySlash? {
-        let key = OperatorStrategy(operatorID, strategy)
         let allocationKey = AllocationKey(operatorID, operatorSet, strategy)
-        applyDueChange(allocationKey, epoch: epoch)
-        guard var allocation = allocations[allocationKey], allocation.currentMagnitudeWad > 0 else { return nil }
+        guard let stored = allocations[allocationKey] else { return nil }
+        // A due pending change is applied first; a completed deallocation frees its magnitude.
+        var allocation = stored.updated(at: epoch)
+        let freedWad: UInt64 =
+            (allocation != stored && stored.pendingDiffWad < 0) ? UInt64(-stored.pendingDiffWad) : 0
         // Cannot throw: every factor is ≤ WAD.
-        let slashedWad = (try? FixedPoint.mulWadCeil(UInt128(allocation.currentMagnitudeWad), wad)) ?? 0
-        let previousMaxWad = maxMagnitudeWad(of: operatorID, strategy: strategy)
-        precondition(slashedWad <= previousMaxWad, "a slash never takes more than the allocation")
-        let wadSlashed = (try? FixedPoint.divWadFloor(slashedWad, previousMaxWad)) ?? 0
+        let slashedWad = allocation.currentMagnitudeWad == 0
+            ? 0 : (try? FixedPoint.mulWadCeil(UInt128(allocation.currentMagnitudeWad), wad)) ?? 0
         let slashed = UInt64(slashedWad)
+        let previousMax = Self.take(
+            slashed, freeing: freedWad, from: &magnitudes[OperatorStrategy(operatorID, strategy), default: MagnitudeState()])
+        guard slashed > 0 else {
+            if allocation != stored { allocations[allocationKey] = allocation }
+            return nil
+        }
+        let previousMaxWad = UInt128(previousMax)
+        let wadSlashed = (try? FixedPoint.divWadFloor(slashedWad, previousMaxWad)) ?? 0
         allocation.currentMagnitudeWad -= slashed
-        maxMagnitudes[key] = UInt64(previousMaxWad) - slashed
-        encumberedMagnitudes[key, default: 0] -= slashed
         if allocation.pendingDiffWad < 0 {
             let pending = UInt128(-allocation.pendingDiffWad)
             let pendingSlashed = (try? FixedPoint.mulWadCeil(pending, wad)) ?? pending
@@ -358,6 +369,18 @@ public struct AllocationBook: Sendable, Equatable {
             previousMaxMagnitudeWad: previousMaxWad, newMaxMagnitudeWad: previousMaxWad - slashedWad)
     }
 
+    /// Takes `slashed` from max and encumbered magnitude and releases `freed` from encumbered.
+    /// - Returns: the max magnitude before.
+    private static func take(
+        _ slashed: UInt64, freeing freed: UInt64, from state: inout MagnitudeState
+    ) -> UInt64 {
+        let previousMax = state.maxWad
+        precondition(slashed <= previousMax, "a slash never takes more than the allocation")
+        state.maxWad -= slashed
+        state.encumberedWad -= slashed + freed
+        return previousMax
+    }
+
     // MARK: Helpers
 
     /// Applies a due pending change to the stored allocation; a completed deallocation frees
@@ -367,7 +390,7 @@ public struct AllocationBook: Sendable, Equatable {
             return
         }
         if stored.pendingDiffWad < 0 {
-            encumberedMagnitudes[OperatorStrategy(key.operatorID, key.strategy), default: 0] -=
+            magnitudes[OperatorStrategy(key.operatorID, key.strategy), default: MagnitudeState()].encumberedWad -=
                 UInt64(-stored.pendingDiffWad)
         }
         allocations[key] = stored.updated(at: epoch)

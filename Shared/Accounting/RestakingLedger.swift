@@ -222,8 +222,9 @@ public struct RestakingLedger: Sendable, Equatable {
     }
 
     /// Delegates all of `staker`'s shares to `operatorID`. Each position is re-based on the
-    /// operator (prior slashing forgiven: `dsf = floor(dsf × WAD / maxMagnitude)`) and the
-    /// operator gains the deposit shares (withdrawable shares under BCSF for native ETH).
+    /// operator (prior slashing forgiven: `dsf = floor(dsf × WAD / maxMagnitude)`, capped so the
+    /// staker's withdrawable shares do not exceed what the operator gains) and the operator
+    /// gains the deposit shares (withdrawable shares under BCSF for native ETH).
     /// - Throws: `operator_not_registered`, `staker_already_delegated`, `fully_slashed`,
     ///   `overflow`.
     public mutating func delegate(
@@ -242,7 +243,22 @@ public struct RestakingLedger: Sendable, Equatable {
                 : position.depositShares
             let operatorMaxWad = self.maxMagnitudeWad(of: operatorID, strategy: strategy)
             guard operatorMaxWad > 0 else { throw .fullySlashed }
-            let scalingFactorWad = try FixedPoint.divWadFloor(position.depositScalingFactorWad, operatorMaxWad)
+            var scalingFactorWad = try FixedPoint.divWadFloor(position.depositScalingFactorWad, operatorMaxWad)
+            // Re-basing on the operator can round the staker's withdrawable shares one above what
+            // the operator gains (found by the property tests, with a BCSF below WAD). Cap the
+            // DSF at the largest value whose withdrawable shares do not exceed `added`:
+            // scaled ≤ A = ceil((added + 1) × WAD / sf) − 1, DSF ≤ ceil((A + 1) × WAD / ds) − 1.
+            let factorAfterWad = Self.slashingFactorWad(
+                maxMagnitudeWad: operatorMaxWad, strategy: strategy,
+                beaconChainSlashingFactorWad: account.beaconChainSlashingFactorWad)
+            if factorAfterWad > 0 && position.depositShares > 0 {
+                let scaledMax = try FixedPoint.mulDivCeil(
+                    FixedPoint.add(added, 1), FixedPoint.wad, factorAfterWad) - 1
+                let scalingFactorMaxWad = try FixedPoint.mulDivCeil(
+                    FixedPoint.add(scaledMax, 1), FixedPoint.wad, position.depositShares) - 1
+                scalingFactorWad = min(scalingFactorWad, scalingFactorMaxWad)
+            }
+            guard scalingFactorWad > 0 else { throw .invalidDepositScalingFactor }
             account.positions[strategy]?.depositScalingFactorWad = scalingFactorWad
             let key = OperatorStrategy(operatorID, strategy)
             newOperatorShares.append((
@@ -384,10 +400,12 @@ public struct RestakingLedger: Sendable, Equatable {
         var backingScaled: UInt128 = 0
         var queuedScaled: UInt128 = 0
         if let index {
-            previousMaxWad = operatorStakes.values[index].maxMagnitudes.latest
-            currentShares = operatorStakes.values[index].shares
-            backingScaled = operatorStakes.values[index].backingScaledShares
-            queuedScaled = slashableScaledShares(operatorStakes.values[index].cumulativeScaledShares, epoch: epoch)
+            // One copy of the entry (each `values[index]` read copies it).
+            let stake = operatorStakes.values[index]
+            previousMaxWad = stake.maxMagnitudes.latest
+            currentShares = stake.shares
+            backingScaled = stake.backingScaledShares
+            queuedScaled = slashableScaledShares(stake.cumulativeScaledShares, epoch: epoch)
         }
         guard newMaxMagnitudeWad <= previousMaxWad else { throw .invalidMagnitude }
         // EigenLayer's amount, lowered if needed so that the operator still backs its stakers.

@@ -23,6 +23,9 @@ public struct RewardIndex<HolderKey: Hashable & Sendable>: Sendable, Equatable {
         public internal(set) var accruedWei: UInt128 = 0
         /// Sub-wei remainder owed to the holder, in index-scaled units (< scale).
         public internal(set) var residueScaled: UInt128 = 0
+
+        /// Nothing staked and nothing owed: the entry can go (its snapshot no longer matters).
+        var isEmpty: Bool { stake == 0 && accruedWei == 0 && residueScaled == 0 }
     }
 
     public struct Distribution: Sendable, Equatable {
@@ -70,7 +73,7 @@ public struct RewardIndex<HolderKey: Hashable & Sendable>: Sendable, Equatable {
         var updated = account
         updated.stake = stake
         totalStake = newTotal
-        if updated == Account() {
+        if updated.isEmpty {
             accounts.removeValue(forKey: holder)
         } else {
             accounts[holder] = updated
@@ -114,7 +117,7 @@ public struct RewardIndex<HolderKey: Hashable & Sendable>: Sendable, Equatable {
         let paid = account.accruedWei
         account.accruedWei = 0
         claimedWei += paid
-        if account == Account() {
+        if account.isEmpty {
             accounts.removeValue(forKey: holder)
         } else {
             accounts[holder] = account

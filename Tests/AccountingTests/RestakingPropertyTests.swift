@@ -214,4 +214,10 @@ extension RestakingPropertyTests {
     @Test func regressionSlashRoundingUnderBackedNativeStakers() throws {
         try Self.runLedger(seed: 16_584_689_756_721_429_189, steps: 78)
     }
+
+    /// Found by the property above: delegating a pod owner with a BCSF below WAD re-based its DSF
+    /// so that its withdrawable shares came out one above what the operator gained.
+    @Test func regressionDelegationRoundedWithdrawableUp() throws {
+        try Self.runLedger(seed: 17_817_172_694_648_269_836, steps: 27)
+    }
 }

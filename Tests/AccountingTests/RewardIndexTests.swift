@@ -61,3 +61,15 @@ import Testing
         #expect(index == before)
     }
 }
+
+extension RewardIndexTests {
+    @Test func holdersWithNothingLeftAreForgotten() throws {
+        var index = RewardIndex<StakerID>()
+        try index.setStake(4, for: "a")
+        try index.distribute(8, operatorSplitBips: 0)
+        try index.setStake(0, for: "a")
+        #expect(index.accounts["a"] != nil)  // still owed 8
+        #expect(try index.claim(for: "a") == 8)
+        #expect(index.accounts["a"] == nil)
+    }
+}

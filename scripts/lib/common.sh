@@ -5,8 +5,10 @@
 : "${STAKELINE_ROOT:?STAKELINE_ROOT must be set before sourcing scripts/lib/common.sh}"
 
 # The service programs, in start order (the bus first).
+# shellcheck disable=SC2034  # used by the scripts that source this file
 STAKELINE_SERVICES=(bus ledger rewards operators slashing)
 # Every binary the stack needs (services + the gateway CLI).
+# shellcheck disable=SC2034  # used by the scripts that source this file
 STAKELINE_BINARIES=(stakeline-bus stakeline-ledger stakeline-rewards stakeline-operators stakeline-slashing stakeline)
 
 if [[ -t 1 && -z "${NO_COLOR:-}" ]]; then
