@@ -43,6 +43,11 @@ func seconds(since start: ContinuousClock.Instant) -> Double {
     return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
 }
 
+func microseconds(since start: ContinuousClock.Instant) -> UInt64 {
+    let elapsed = start.duration(to: .now)
+    return UInt64(elapsed.components.seconds) * 1_000_000 + UInt64(elapsed.components.attoseconds / 1_000_000_000_000)
+}
+
 func line(_ name: String, _ value: String) {
     print(name.padding(toLength: 58, withPad: " ", startingAt: 0) + value)
 }
@@ -211,8 +216,21 @@ for durability in [Journal.Durability.full, .normal] {
         version: "bench", logger: logger)
     try runtime.start()
 
-    // One in flight: latency.
     let client = RequestClient(context: context, endpoint: endpoint, timeoutMs: 5000, attemptsMax: 1)
+    if durability == .full {
+        // The floor: `status` goes through the same sockets and threads but writes nothing.
+        var floor = Histogram<UInt64>(numberOfSignificantValueDigits: .three)
+        for index in 0..<(settings.roundTrips + 1000) {
+            let command = CommandEnvelope(id: "status-\(index)", type: "status", actor: "bench", body: .object([:]))
+            let start = ContinuousClock.now
+            _ = try client.request(command)
+            if index >= 1000 { _ = floor.record(microseconds(since: start)) }
+        }
+        line("status round trip (no journal write), 1 in flight",
+             "p50 \(floor.valueAtPercentile(50)) µs, p99 \(floor.valueAtPercentile(99)) µs, p99.9 \(floor.valueAtPercentile(99.9)) µs")
+    }
+
+    // One in flight: latency.
     var histogram = Histogram<UInt64>(numberOfSignificantValueDigits: .three)
     for index in 0..<(settings.roundTrips + 1000) {
         let (id, bytes) = commandBytes(index)
@@ -220,8 +238,7 @@ for durability in [Journal.Durability.full, .normal] {
         let reply = try client.request(payload: bytes, id: id)
         guard case .ok = reply.outcome else { fatalError("refused: \(reply)") }
         if index >= 1000 {
-            let elapsed = start.duration(to: .now)
-            _ = histogram.record(UInt64(elapsed.components.attoseconds / 1_000_000_000_000) + UInt64(elapsed.components.seconds) * 1_000_000)
+            _ = histogram.record(microseconds(since: start))
         }
     }
     line("durable round trip, 1 in flight, synchronous=\(durability == .full ? "FULL" : "NORMAL")",
