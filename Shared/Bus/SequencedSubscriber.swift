@@ -144,9 +144,8 @@ public final class SequencedSubscriber: Sendable {
                     guard ready[0] else { continue }
                     var received = 0
                     while received < 4096, !owner.stopping.load(ordering: .relaxed),
-                          let frames = try socket.receive(dontWait: true) {
+                          try socket.withReceivedFrames(dontWait: true, { handle(frames: $0) }) {
                         received += 1
-                        handle(frames: frames)
                     }
                     publishProgress()
                 } catch where error.isTerminated {
@@ -158,11 +157,10 @@ public final class SequencedSubscriber: Sendable {
             }
         }
 
-        mutating func handle(frames: [[UInt8]]) {
+        mutating func handle(frames: [UnsafeRawBufferPointer]) {
             guard frames.count == 2 else { return }
-            let topic = frames[0]
-            if topic.starts(with: Topic.heartbeatPrefix.utf8) {
-                handleHeartbeat(frames[1])
+            if frames[0].starts(with: Topic.heartbeatPrefix.utf8) {
+                handleHeartbeat(Array(frames[1]))
                 return
             }
             let event: EventEnvelope

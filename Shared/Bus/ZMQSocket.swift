@@ -27,6 +27,9 @@ public final class ZMQSocket {
     private var closed = false
     /// One receive message reused for every frame (heap-allocated: zmq_msg_t must not move).
     private let message: UnsafeMutablePointer<zmq_msg_t>
+    /// Messages for `withReceivedFrames`, which lends frames without copying them.
+    private let frameMessages: UnsafeMutablePointer<zmq_msg_t>
+    private static let borrowedFramesMax = 4
 
     /// Linger applied to every socket: pending messages are kept at most this long on close,
     /// so a dead peer can never block shutdown (`zmq_ctx_term`).
@@ -39,6 +42,8 @@ public final class ZMQSocket {
         self.kind = kind
         self.message = .allocate(capacity: 1)
         zmq_msg_init(message)
+        self.frameMessages = .allocate(capacity: Self.borrowedFramesMax)
+        for index in 0..<Self.borrowedFramesMax { zmq_msg_init(frameMessages + index) }
         try setOption(ZMQ_LINGER, lingerMs)
     }
 
@@ -46,6 +51,8 @@ public final class ZMQSocket {
         close()
         zmq_msg_close(message)
         message.deallocate()
+        for index in 0..<Self.borrowedFramesMax { zmq_msg_close(frameMessages + index) }
+        frameMessages.deallocate()
     }
 
     /// Closes the socket; idempotent. Called by deinit too.
@@ -141,6 +148,31 @@ public final class ZMQSocket {
             if error.isInterrupted { continue }
             throw error
         }
+    }
+
+    /// Receives one whole multipart message and lends its frames to `body` without copying them
+    /// (the hot path of subscribers). Returns false when `dontWait` is set and none is waiting.
+    /// Frames beyond the first few are discarded: callers of this know their frame count.
+    public func withReceivedFrames(dontWait: Bool, _ body: ([UnsafeRawBufferPointer]) -> Void) throws(ZMQError) -> Bool {
+        var count = 0
+        while true {
+            let slot = frameMessages + min(count, Self.borrowedFramesMax - 1)
+            let flags: Int32 = (dontWait && count == 0) ? ZMQ_DONTWAIT : 0
+            let rc = zmq_msg_recv(slot, raw, flags)
+            if rc < 0 {
+                let error = ZMQError.last("zmq_msg_recv")
+                if error.isAgain && count == 0 { return false }
+                if error.isInterrupted { continue }
+                throw error
+            }
+            count += 1
+            if zmq_msg_more(slot) == 0 { break }
+        }
+        let frames = (0..<min(count, Self.borrowedFramesMax)).map { index in
+            UnsafeRawBufferPointer(start: zmq_msg_data(frameMessages + index), count: zmq_msg_size(frameMessages + index))
+        }
+        body(frames)
+        return true
     }
 
     /// Receives one whole multipart message, or nil when `dontWait` is set and none is waiting.

@@ -234,6 +234,14 @@ public final class Journal: Sendable {
         }
     }
 
+    /// Every processed command id, in storage order: what a service reads once at start to know
+    /// which incoming ids can be new without a read per command.
+    public func commandIDs() throws -> [String] {
+        try read("read command ids") { db in
+            try String.fetchAll(db.cachedStatement(sql: "SELECT command_id FROM replies"))
+        }
+    }
+
     /// The stored replies of those of `ids` that were processed, by command id, in one read:
     /// what a group commit loop checks for a whole batch of incoming commands at once.
     public func replies(forCommandIDs ids: [String]) throws -> [String: StoredReply] {

@@ -61,7 +61,7 @@ public final class ServiceRuntime<Domain: ServiceDomain>: Service, Sendable {
     private let durableSeq = Atomic<UInt64>(0)
     private let startedAt = ContinuousClock.now
     private let threads: Mutex<[OwnedThread]> = Mutex([])
-    private let loaded: Mutex<(state: Domain, cursors: [String: UInt64])?>
+    private let loaded: Mutex<(state: Domain, cursors: [String: UInt64], knownIDs: CommandIDFilter)?>
 
     enum InboxItem: Sendable {
         case request(IncomingRequest)
@@ -108,8 +108,9 @@ public final class ServiceRuntime<Domain: ServiceDomain>: Service, Sendable {
         }
         precondition(fromSeq == journal.lastSeq, "replay ended at \(fromSeq), journal head is \(journal.lastSeq)")
         let cursors = try journal.cursors()
+        let knownIDs = try Self.commandIDFilter(journal: journal, adding: [])
         durableSeq.store(fromSeq, ordering: .relaxed)
-        loaded = Mutex((state, cursors))
+        loaded = Mutex((state, cursors, knownIDs))
         logger.info("state loaded", metadata: ["seq": "\(fromSeq)", "replayed": "\(replayed)", "cursors": "\(cursors)"])
 
         let followed = Domain.followedSources.compactMap { name -> SequencedSubscriber.Source? in
@@ -130,11 +131,11 @@ public final class ServiceRuntime<Domain: ServiceDomain>: Service, Sendable {
 
     /// Starts serving (also usable without ServiceLifecycle, e.g. in benchmarks).
     public func start() throws {
-        guard let (state, cursors) = loaded.withLock({ $0 }) else { preconditionFailure("started twice") }
+        guard let (state, cursors, knownIDs) = loaded.withLock({ $0 }) else { preconditionFailure("started twice") }
         loaded.withLock { $0 = nil }
         try publisher.start(context: context, lastSeq: durableSeq.load(ordering: .relaxed), logger: logger)
         let applyThread = OwnedThread(name: "apply") { [self] in
-            var loop = ApplyLoop(runtime: self, state: state, cursors: cursors)
+            var loop = ApplyLoop(runtime: self, state: state, cursors: cursors, knownIDs: knownIDs)
             loop.run()
             commits.close()
         }
@@ -162,6 +163,16 @@ public final class ServiceRuntime<Domain: ServiceDomain>: Service, Sendable {
         publisher.stop()
         context.shutdown()
         logger.info("stopped", metadata: ["seq": "\(durableSeq.load(ordering: .relaxed))"])
+    }
+
+    /// A filter of every processed command id: the journal's, plus `adding` (replies decided but
+    /// not yet durable), sized for twice as many.
+    static func commandIDFilter(journal: Journal, adding extra: [String]) throws -> CommandIDFilter {
+        let stored = try journal.commandIDs()
+        var filter = CommandIDFilter(capacity: max(1 << 20, 2 * (stored.count + extra.count)))
+        for id in stored { filter.insert(id) }
+        for id in extra { filter.insert(id) }
+        return filter
     }
 
     // MARK: Journal thread
@@ -269,10 +280,14 @@ public final class ServiceRuntime<Domain: ServiceDomain>: Service, Sendable {
         var prefetched: [String: StoredReply] = [:]
         var pending = PendingCommit()
 
-        init(runtime: ServiceRuntime, state: Domain, cursors: [String: UInt64]) {
+        /// Every command id ever journaled: a retry is "maybe seen", a new command certainly not.
+        var knownIDs: CommandIDFilter
+
+        init(runtime: ServiceRuntime, state: Domain, cursors: [String: UInt64], knownIDs: CommandIDFilter) {
             self.runtime = runtime
             self.state = state
             self.cursors = cursors
+            self.knownIDs = knownIDs
             self.nextSeq = runtime.durableSeq.load(ordering: .relaxed) + 1
         }
 
@@ -290,7 +305,11 @@ public final class ServiceRuntime<Domain: ServiceDomain>: Service, Sendable {
                     case .request(let request):
                         do {
                             let command = try CommandEnvelope(bytes: request.payload)
-                            if isJournaled(command.type) && recent[command.id] == nil { unseen.append(command.id) }
+                            if isJournaled(command.type) && recent[command.id] == nil
+                                && knownIDs.mayContain(command.id)
+                            {
+                                unseen.append(command.id)
+                            }
                             decoded.append(.command(request, command))
                         } catch {
                             decoded.append(.invalid(request, error))
@@ -442,6 +461,16 @@ public final class ServiceRuntime<Domain: ServiceDomain>: Service, Sendable {
                 recentHead = (recentHead + 1) % capacity
             }
             recent[stored.commandID] = stored
+            knownIDs.insert(stored.commandID)
+            if knownIDs.needsGrowth {
+                // Rare (capacity doubles each time); the ids not yet durable are in `recent`.
+                do {
+                    knownIDs = try ServiceRuntime.commandIDFilter(journal: runtime.journal, adding: Array(recent.keys))
+                } catch {
+                    runtime.logger.critical("reading command ids failed", metadata: ["error": "\(error)"])
+                    exit(75)
+                }
+            }
         }
     }
 }

@@ -22,6 +22,21 @@ struct ZMQSocketTests {
         #expect(try dealer.receive() == [Array("reply".utf8), []])
     }
 
+    @Test("frames lent without copying are the frames sent; nothing waiting is false")
+    func borrowedFrames() throws {
+        let context = ZMQContext()
+        let endpoint = LoopbackPort.endpoint()
+        let pull = try ZMQSocket(context, .pull)
+        try pull.bind(endpoint)
+        let push = try ZMQSocket(context, .push)
+        try push.connect(endpoint)
+        try push.send([Array("topic.".utf8), Array(repeating: 9, count: 300)])
+        var seen: [[UInt8]] = []
+        #expect(try pull.withReceivedFrames(dontWait: false) { frames in seen = frames.map { Array($0) } })
+        #expect(seen == [Array("topic.".utf8), Array(repeating: 9, count: 300)])
+        #expect(try !pull.withReceivedFrames(dontWait: true) { _ in Issue.record("nothing was sent") })
+    }
+
     @Test("receive with dontWait returns nil when nothing waits")
     func nonBlockingReceive() throws {
         let context = ZMQContext()
