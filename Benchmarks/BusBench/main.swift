@@ -49,7 +49,7 @@ func microseconds(since start: ContinuousClock.Instant) -> UInt64 {
 }
 
 func line(_ name: String, _ value: String) {
-    print(name.padding(toLength: 58, withPad: " ", startingAt: 0) + value)
+    print(name.padding(toLength: 66, withPad: " ", startingAt: 0) + value)
 }
 
 func rate(_ count: Int, _ seconds: Double) -> String {
