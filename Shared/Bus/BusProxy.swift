@@ -39,61 +39,46 @@ public final class BusProxy: Sendable {
         context: ZMQContext, logger: Logger,
         answer: @escaping @Sendable (_ request: [UInt8], _ counters: () -> Counters?) -> [UInt8]
     ) throws {
-        let ready = BlockingQueue<Result<Void, ZMQError>>(capacity: 2)
         // The control thread binds the inproc steering PAIR before the proxy thread connects it.
-        let control = OwnedThread(name: "bus-control") { [self] in
-            let steer: ZMQSocket
-            let router: ZMQSocket
-            do throws(ZMQError) {
-                steer = try ZMQSocket(context, .pair, lingerMs: 0)
-                try steer.bind(controlAddress)
-                router = try ZMQSocket(context, .router)
-                try router.bind(controlEndpoint)
-            } catch {
-                ready.push(.failure(error))
-                return
-            }
-            ready.push(.success(()))
+        let control = try OwnedThread.startSocketLoop(name: "bus-control") { [self] () throws(ZMQError) in
+            let steer = try ZMQSocket(context, .pair, lingerMs: 0)
+            try steer.bind(controlAddress)
+            let router = try ZMQSocket(context, .router)
+            try router.bind(controlEndpoint)
+            return (steer, router)
+        } run: { [self] sockets in
+            let (steer, router) = sockets
             runControl(router: router, steer: steer, logger: logger, answer: answer)
             router.close()
             steer.close()
         }
-        guard case .success? = ready.take(limit: 1, timeoutMs: 10_000)?.first else {
-            stopping.store(true, ordering: .releasing)
-            control.join()
-            throw ZMQError(errno: EADDRINUSE, operation: "bind \(controlEndpoint)")
-        }
-        let proxy = OwnedThread(name: "bus-proxy") { [self] in
-            let frontend: ZMQSocket
-            let backend: ZMQSocket
-            let steer: ZMQSocket
-            do throws(ZMQError) {
-                frontend = try ZMQSocket(context, .xsub)
+        threads.withLock { $0 = [control] }
+        do {
+            let proxy = try OwnedThread.startSocketLoop(name: "bus-proxy") { [self] () throws(ZMQError) in
+                let frontend = try ZMQSocket(context, .xsub)
                 try frontend.setHighWaterMarks(send: 100_000, receive: 100_000)
                 try frontend.setHeartbeat(intervalMs: 1000, timeoutMs: 3000)
                 try frontend.bind(publishersEndpoint)
-                backend = try ZMQSocket(context, .xpub)
+                let backend = try ZMQSocket(context, .xpub)
                 try backend.setHighWaterMarks(send: 100_000, receive: 100_000)
                 try backend.setHeartbeat(intervalMs: 1000, timeoutMs: 3000)
                 try backend.bind(subscribersEndpoint)
-                steer = try ZMQSocket(context, .pair, lingerMs: 0)
+                let steer = try ZMQSocket(context, .pair, lingerMs: 0)
                 try steer.connect(controlAddress)
-            } catch {
-                ready.push(.failure(error))
-                return
+                return (frontend, backend, steer)
+            } run: { sockets in
+                let (frontend, backend, steer) = sockets
+                // Runs until TERMINATE arrives on the steering socket or the context shuts down.
+                let rc = zmq_proxy_steerable(frontend.raw, backend.raw, nil, steer.raw)
+                if rc != 0 && zmq_errno() != ETERM {
+                    logger.error("proxy stopped", metadata: ["error": "\(ZMQError.last("zmq_proxy_steerable"))"])
+                }
+                frontend.close()
+                backend.close()
+                steer.close()
             }
-            ready.push(.success(()))
-            // Runs until TERMINATE arrives on the steering socket or the context shuts down.
-            let rc = zmq_proxy_steerable(frontend.raw, backend.raw, nil, steer.raw)
-            if rc != 0 && zmq_errno() != ETERM {
-                logger.error("proxy stopped", metadata: ["error": "\(ZMQError.last("zmq_proxy_steerable"))"])
-            }
-            frontend.close()
-            backend.close()
-            steer.close()
-        }
-        threads.withLock { $0 = [control, proxy] }
-        if case .failure(let error)? = ready.take(limit: 1, timeoutMs: 10_000)?.first {
+            threads.withLock { $0.append(proxy) }
+        } catch {
             stop()
             throw error
         }

@@ -42,24 +42,17 @@ public final class EventPublisher: Sendable {
     /// Starts the publishing thread. `lastSeq` is the journal's head at start.
     public func start(context: ZMQContext, lastSeq: UInt64, logger: Logger) throws {
         self.lastSeq.store(lastSeq, ordering: .relaxed)
-        let ready = BlockingQueue<Result<Void, ZMQError>>(capacity: 1)
-        let owned = OwnedThread(name: "pub-\(source)") { [self] in
-            let socket: ZMQSocket
-            do throws(ZMQError) {
-                socket = try ZMQSocket(context, .pub)
-                try socket.setHighWaterMarks(send: 100_000, receive: 1000)
-                try socket.setHeartbeat(intervalMs: 1000, timeoutMs: 3000)
-                try socket.connect(endpoint)
-            } catch {
-                ready.push(.failure(error))
-                return
-            }
-            ready.push(.success(()))
+        let owned = try OwnedThread.startSocketLoop(name: "pub-\(source)") { [endpoint] () throws(ZMQError) in
+            let socket = try ZMQSocket(context, .pub)
+            try socket.setHighWaterMarks(send: 100_000, receive: 1000)
+            try socket.setHeartbeat(intervalMs: 1000, timeoutMs: 3000)
+            try socket.connect(endpoint)
+            return socket
+        } run: { [self] socket in
             run(socket: socket, logger: logger)
             socket.close()
         }
         thread.withLock { $0 = owned }
-        if case .failure(let error)? = ready.take(limit: 1, timeoutMs: 10_000)?.first { throw error }
     }
 
     /// Queues journaled events for publishing, in seq order. Safe from any thread.

@@ -29,3 +29,36 @@ public final class OwnedThread: Sendable {
         return true
     }
 }
+
+extension OwnedThread {
+    /// Starts a socket thread: `setup` creates, configures and binds or connects its sockets on
+    /// the new thread, the caller waits until that succeeded (or gets its error), and then `run`
+    /// loops on the same thread. The sockets never leave it.
+    public static func startSocketLoop<Sockets>(
+        name: String,
+        setup: @escaping @Sendable () throws(ZMQError) -> Sockets,
+        run: @escaping @Sendable (Sockets) -> Void
+    ) throws(ZMQError) -> OwnedThread {
+        let ready = BlockingQueue<Result<Void, ZMQError>>(capacity: 1)
+        let thread = OwnedThread(name: name) {
+            let sockets: Sockets
+            do throws(ZMQError) {
+                sockets = try setup()
+            } catch {
+                ready.push(.failure(error))
+                return
+            }
+            ready.push(.success(()))
+            run(sockets)
+        }
+        switch ready.take(limit: 10, timeoutMs: 10_000)?.first {
+        case .success?:
+            return thread
+        case .failure(let error)?:
+            thread.join()
+            throw error
+        case nil:
+            throw ZMQError(errno: ETIMEDOUT, operation: "starting \(name)")
+        }
+    }
+}

@@ -31,19 +31,13 @@ public final class RequestServer: Sendable {
     public func start(
         context: ZMQContext, logger: Logger, onRequest: @escaping @Sendable (IncomingRequest) -> Void
     ) throws {
-        let ready = BlockingQueue<Result<Void, ZMQError>>(capacity: 1)
-        let owned = OwnedThread(name: "router") { [self] in
-            let socket: ZMQSocket
-            do throws(ZMQError) {
-                socket = try ZMQSocket(context, .router)
-                try socket.setMaxMessageSize(Self.frameBytesMax)
-                try socket.setHighWaterMarks(send: 100_000, receive: 100_000)
-                try socket.bind(endpoint)
-            } catch {
-                ready.push(.failure(error))
-                return
-            }
-            ready.push(.success(()))
+        let owned = try OwnedThread.startSocketLoop(name: "router") { [endpoint] () throws(ZMQError) in
+            let socket = try ZMQSocket(context, .router)
+            try socket.setMaxMessageSize(Self.frameBytesMax)
+            try socket.setHighWaterMarks(send: 100_000, receive: 100_000)
+            try socket.bind(endpoint)
+            return socket
+        } run: { [self] socket in
             run(socket: socket, logger: logger, onRequest: onRequest)
             // Replies queued before stop still go out (bounded by linger).
             for reply in outbox.drain() {
@@ -52,11 +46,6 @@ public final class RequestServer: Sendable {
             socket.close()
         }
         thread.withLock { $0 = owned }
-        switch ready.take(limit: 1, timeoutMs: 10_000)?.first {
-        case .success?: return
-        case .failure(let error)?: throw error
-        case nil: throw ZMQError(errno: ETIMEDOUT, operation: "bind \(endpoint)")
-        }
     }
 
     private func run(socket: ZMQSocket, logger: Logger, onRequest: @Sendable (IncomingRequest) -> Void) {

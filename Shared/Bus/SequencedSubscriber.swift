@@ -75,30 +75,23 @@ public final class SequencedSubscriber: Sendable {
     public func start(
         context: ZMQContext, logger: Logger, deliver: @escaping @Sendable (EventEnvelope) -> Void
     ) throws {
-        let ready = BlockingQueue<Result<Void, ZMQError>>(capacity: 1)
-        let owned = OwnedThread(name: "sub-\(subscriberName)") { [self] in
-            let socket: ZMQSocket
-            do throws(ZMQError) {
-                socket = try ZMQSocket(context, .sub)
-                try socket.setHighWaterMarks(send: 1000, receive: 100_000)
-                try socket.setHeartbeat(intervalMs: 1000, timeoutMs: 3000)
-                try socket.setMaxMessageSize(RequestServer.frameBytesMax)
-                for source in sources {
-                    try socket.subscribe(Topic.events(of: source.name))
-                    try socket.subscribe(Topic.heartbeat(of: source.name))
-                }
-                try socket.connect(busEndpoint)
-            } catch {
-                ready.push(.failure(error))
-                return
+        let owned = try OwnedThread.startSocketLoop(name: "sub-\(subscriberName)") { [sources, busEndpoint] () throws(ZMQError) in
+            let socket = try ZMQSocket(context, .sub)
+            try socket.setHighWaterMarks(send: 1000, receive: 100_000)
+            try socket.setHeartbeat(intervalMs: 1000, timeoutMs: 3000)
+            try socket.setMaxMessageSize(RequestServer.frameBytesMax)
+            for source in sources {
+                try socket.subscribe(Topic.events(of: source.name))
+                try socket.subscribe(Topic.heartbeat(of: source.name))
             }
-            ready.push(.success(()))
+            try socket.connect(busEndpoint)
+            return socket
+        } run: { [self] socket in
             var loop = Loop(owner: self, context: context, logger: logger, deliver: deliver)
             loop.run(socket: socket)
             socket.close()
         }
         thread.withLock { $0 = owned }
-        if case .failure(let error)? = ready.take(limit: 1, timeoutMs: 10_000)?.first { throw error }
     }
 
     public func stop() {
