@@ -4,6 +4,10 @@ import Logging
 import Synchronization
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 @Suite("Request/reply")
 struct RequestClientTests {
     @Test("a lost request is retried with the same id and the reply matched to it")
@@ -25,6 +29,20 @@ struct RequestClientTests {
         #expect(reply.id == "cmd-1")
         #expect(seenIDs.withLock { $0 } == ["cmd-1", "cmd-1"])
         server.stop()
+    }
+
+    @Test("a second server on a taken endpoint fails to start with the bind error")
+    func bindConflict() throws {
+        let context = ZMQContext()
+        let first = RequestServer(endpoint: LoopbackPort.endpoint())
+        try first.start(context: context, logger: Logger(label: "test")) { _ in }
+        let second = RequestServer(endpoint: first.endpoint)
+        #expect {
+            try second.start(context: context, logger: Logger(label: "test")) { _ in }
+        } throws: { error in
+            (error as? ZMQError)?.errno == EADDRINUSE
+        }
+        first.stop()
     }
 
     @Test("no server: unreachable after the attempts, with the endpoint named")
