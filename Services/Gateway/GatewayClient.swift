@@ -3,6 +3,7 @@ import Bus
 import Contracts
 import Foundation
 import ServiceKit
+import Synchronization
 
 /// Sends commands to services and turns replies into output or a `GatewayFailure`.
 struct GatewayClient {
@@ -26,6 +27,27 @@ struct GatewayClient {
         } catch {
             throw GatewayFailure.unreachable("\(endpoint): \(error)")
         }
+    }
+
+    /// Sends the same query to several endpoints at once, one thread each; results in order.
+    func sendConcurrently(type: String, to endpoints: [String]) -> [Result<ReplyEnvelope, GatewayFailure>] {
+        let results = Mutex([Result<ReplyEnvelope, GatewayFailure>?](repeating: nil, count: endpoints.count))
+        let (context, timeoutMs, attempts) = (context, timeoutMs, options.attempts)
+        // One thread each (not concurrentPerform, which runs only as many at once as there are
+        // cores): the waits overlap fully.
+        let threads = endpoints.indices.map { index in OwnedThread(name: "status-\(index)") {
+            let command = CommandEnvelope(id: CommandID.random(), type: type, actor: "stakeline", body: .object([:]))
+            let client = RequestClient(context: context, endpoint: endpoints[index], timeoutMs: timeoutMs, attemptsMax: attempts)
+            let result: Result<ReplyEnvelope, GatewayFailure>
+            do {
+                result = .success(try client.request(command))
+            } catch {
+                result = .failure(.unreachable("\(endpoints[index]): \(error)"))
+            }
+            results.withLock { $0[index] = result }
+        } }
+        threads.forEach { $0.join() }
+        return results.withLock { $0.map { $0! } }
     }
 
     /// Sends a command and returns its result, or throws the refusal.
