@@ -108,8 +108,7 @@ public final class EventPublisher: Sendable {
                     nextHeartbeat = now.advanced(by: .milliseconds(heartbeatIntervalMs))
                 }
                 if stop { return }
-                let waitMs = max(1, Int(now.duration(to: nextHeartbeat).components.attoseconds / 1_000_000_000_000_000)
-                    + Int(now.duration(to: nextHeartbeat).components.seconds) * 1000)
+                let waitMs = max(1, now.duration(to: nextHeartbeat).wholeMilliseconds)
                 _ = try poller.poll(timeoutMs: waitMs)
             } catch where error.isTerminated {
                 return

@@ -62,3 +62,11 @@ extension OwnedThread {
         }
     }
 }
+
+extension Duration {
+    /// Whole milliseconds, rounded down; negative durations give 0. For `zmq_poll` timeouts.
+    public var wholeMilliseconds: Int {
+        let (seconds, attoseconds) = components
+        return max(0, Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000))
+    }
+}

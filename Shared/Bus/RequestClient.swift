@@ -71,9 +71,7 @@ public final class RequestClient {
                 var poller = ZMQPoller([.socket(socket)])
                 let deadline = ContinuousClock.now.advanced(by: .milliseconds(timeoutMs))
                 while true {
-                    let remaining = ContinuousClock.now.duration(to: deadline)
-                    let remainingMs = max(0, Int(remaining.components.seconds * 1000)
-                        + Int(remaining.components.attoseconds / 1_000_000_000_000_000))
+                    let remainingMs = ContinuousClock.now.duration(to: deadline).wholeMilliseconds
                     guard remainingMs > 0, try poller.poll(timeoutMs: remainingMs)[0] else { break }
                     guard let frames = try socket.receive(dontWait: true), let body = frames.last else {
                         continue

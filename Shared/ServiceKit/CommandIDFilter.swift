@@ -41,14 +41,9 @@ public struct CommandIDFilter: Sendable {
         return true
     }
 
-    /// Two independent 64-bit FNV-1a hashes (double hashing derives the probes).
+    /// Two independent hashes; double hashing derives the probes (an odd step visits every bit).
     private static func hashes(_ id: String) -> (UInt64, UInt64) {
-        var first: UInt64 = 0xcbf2_9ce4_8422_2325
-        var second: UInt64 = 0x8422_2325_cbf2_9ce4
-        for byte in id.utf8 {
-            first = (first ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
-            second = (second ^ UInt64(byte ^ 0xa5)) &* 0x0000_0100_0000_01b3
-        }
+        let (first, second) = Fingerprint.hashPair(id.utf8)
         return (first, second | 1)
     }
 }
