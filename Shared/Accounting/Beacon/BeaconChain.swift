@@ -417,6 +417,8 @@ public struct BeaconChain: Sendable, Equatable {
                 validators[i].effectiveBalanceGwei = after
                 summary.effectiveBalanceChanges += 1
             }
+            if validators[i].activationEpoch == current + 1 { summary.activated.append(ValidatorIndex(i)) }
+            if validators[i].withdrawableEpoch == current + 1 { summary.becameWithdrawable.append(ValidatorIndex(i)) }
         }
 
         // The slashings window moves on (`process_slashings_reset`).

@@ -43,6 +43,10 @@ public struct EpochSummary: Sendable, Equatable {
     public let penaltiesGwei: UInt64
     public var depositsProcessed: [ValidatorAmount] = []
     public var activationsScheduled: [ValidatorIndex] = []
+    /// Active from the next epoch (their `activationEpoch` is `epoch + 1`).
+    public var activated: [ValidatorIndex] = []
+    /// Withdrawable from the next epoch: no longer slashable.
+    public var becameWithdrawable: [ValidatorIndex] = []
     public var exitsInitiated: [ValidatorIndex] = []
     public var correlationPenalties: [ValidatorAmount] = []
     public var withdrawals: [Withdrawal] = []
