@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Contracts", targets: ["Contracts"]),
         .library(name: "Bus", targets: ["Bus"]),
         .library(name: "ServiceKit", targets: ["ServiceKit"]),
+        .library(name: "Domains", targets: ["Domains"]),
         .executable(name: "stakeline", targets: ["StakelineGateway"]),
         .executable(name: "stakeline-bus", targets: ["StakelineBus"]),
         .executable(name: "stakeline-ledger", targets: ["StakelineLedger"]),

@@ -22,6 +22,17 @@ let package = Package(
             path: "AccountingBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
         .executableTarget(
+            name: "ConsensusBenchmarks",
+            dependencies: [
+                .product(name: "Accounting", package: "stakeline"),
+                .product(name: "Contracts", package: "stakeline"),
+                .product(name: "Domains", package: "stakeline"),
+                .product(name: "ServiceKit", package: "stakeline"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "ConsensusBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
+        .executableTarget(
             name: "ContractsBenchmarks",
             dependencies: [
                 .product(name: "Contracts", package: "stakeline"),

@@ -64,7 +64,7 @@ extension LedgerDomain {
         chain = try Self.restoreChain(try snapshot.object("chain"))
     }
 
-    static func chainSnapshot(_ chain: BeaconChain) -> JSON {
+    public static func chainSnapshot(_ chain: BeaconChain) -> JSON {
         let validators: [JSON] = chain.validators.map { v in
             .object([
                 "owner": .int(v.owner), "compounding": .bool(v.compounding), "balanceGwei": .amount(v.balanceGwei),
