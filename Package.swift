@@ -58,17 +58,20 @@ let package = Package(
         .executableTarget(
             name: "StakelineBus", dependencies: ["Bus", "ServiceKit"], path: "Services/Bus",
             swiftSettings: strict),
+        .target(
+            name: "Domains", dependencies: ["ServiceKit", "Contracts", "Accounting"],
+            path: "Shared/Domains", swiftSettings: strict),
         .executableTarget(
-            name: "StakelineLedger", dependencies: ["ServiceKit", "Contracts", "Accounting"],
+            name: "StakelineLedger", dependencies: ["Domains", "ServiceKit"],
             path: "Services/Ledger", swiftSettings: strict),
         .executableTarget(
-            name: "StakelineRewards", dependencies: ["ServiceKit", "Contracts", "Accounting"],
+            name: "StakelineRewards", dependencies: ["Domains", "ServiceKit"],
             path: "Services/Rewards", swiftSettings: strict),
         .executableTarget(
-            name: "StakelineOperators", dependencies: ["ServiceKit", "Contracts", "Accounting"],
+            name: "StakelineOperators", dependencies: ["Domains", "ServiceKit"],
             path: "Services/Operators", swiftSettings: strict),
         .executableTarget(
-            name: "StakelineSlashing", dependencies: ["ServiceKit", "Contracts", "Accounting"],
+            name: "StakelineSlashing", dependencies: ["Domains", "ServiceKit"],
             path: "Services/Slashing", swiftSettings: strict),
         .executableTarget(
             name: "StakelineGateway",
@@ -90,6 +93,9 @@ let package = Package(
         .testTarget(name: "BusTests", dependencies: ["Bus", "Contracts"], swiftSettings: strict),
         .testTarget(
             name: "ServiceKitTests", dependencies: ["ServiceKit", "Bus", "Contracts", "JournalCrashProbe"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "DomainsTests", dependencies: ["Domains", "ServiceKit", "Contracts", "Accounting"],
             swiftSettings: strict),
         .testTarget(
             name: "IntegrationTests", dependencies: ["Bus", "Contracts", "ServiceKit"],

@@ -15,6 +15,11 @@ public struct BeaconChain: Sendable, Equatable {
     public struct PendingDeposit: Sendable, Equatable {
         public let validator: ValidatorIndex
         public let amountGwei: UInt64
+
+        public init(validator: ValidatorIndex, amountGwei: UInt64) {
+            self.validator = validator
+            self.amountGwei = amountGwei
+        }
     }
 
     public var parameters: BeaconParameters
@@ -72,6 +77,7 @@ public struct BeaconChain: Sendable, Equatable {
         self.penaltiesGwei = penaltiesGwei
         self.slashingPenaltiesGwei = slashingPenaltiesGwei
         self.withdrawnGwei = withdrawnGwei
+        pendingDepositsGwei = pendingDeposits[pendingDepositsHead...].reduce(0) { $0 + $1.amountGwei }
         recomputeTotalActiveBalance()
     }
 
@@ -87,9 +93,7 @@ public struct BeaconChain: Sendable, Equatable {
     }
 
     /// Deposits waiting in the queue, gwei.
-    public var pendingDepositsGwei: UInt64 {
-        pendingDeposits[pendingDepositsHead...].reduce(0) { $0 + $1.amountGwei }
-    }
+    public private(set) var pendingDepositsGwei: UInt64 = 0
 
     public var activationExitChurnLimitGwei: UInt64 {
         BeaconParameters.activationExitChurnLimitGwei(totalActiveBalanceGwei: totalActiveBalanceGwei)
@@ -101,16 +105,31 @@ public struct BeaconChain: Sendable, Equatable {
         var aheadGwei: UInt64 = 0
         for deposit in pendingDeposits[pendingDepositsHead...] {
             if deposit.validator == index {
-                // Credited at the end of the first epoch whose cumulative churn covers it.
-                let churn = activationExitChurnLimitGwei
-                let needed = aheadGwei + deposit.amountGwei
-                let available = depositBalanceToConsumeGwei + churn
-                let extraEpochs = needed <= available ? 0 : (needed - available + churn - 1) / churn
-                return (aheadGwei, epoch + extraEpochs)
+                return (aheadGwei, expectedCreditEpoch(aheadGwei: aheadGwei, amountGwei: deposit.amountGwei))
             }
             aheadGwei += deposit.amountGwei
         }
         return nil
+    }
+
+    /// The epoch at whose end a deposit of `amountGwei` behind `aheadGwei` is expected to be
+    /// credited: the first whose cumulative churn covers both (today's churn; the 16-deposit
+    /// cap per epoch is ignored, it binds only for deposits under 16 ETH).
+    public func expectedCreditEpoch(aheadGwei: UInt64, amountGwei: UInt64) -> UInt64 {
+        let churn = activationExitChurnLimitGwei
+        let needed = aheadGwei + amountGwei
+        let available = depositBalanceToConsumeGwei + churn
+        return epoch + (needed <= available ? 0 : (needed - available + churn - 1) / churn)
+    }
+
+    /// The exit epoch and withdrawable epoch an exit initiated now would get (changes nothing).
+    public func previewExit(_ index: ValidatorIndex) throws(BeaconError) -> (exitEpoch: UInt64, withdrawableEpoch: UInt64) {
+        let validator = try validator(index)
+        guard validator.exitEpoch == BeaconValidator.farFutureEpoch else {
+            return (validator.exitEpoch, validator.withdrawableEpoch)
+        }
+        let exitEpoch = exitQueue(balanceGwei: validator.effectiveBalanceGwei).exitEpoch
+        return (exitEpoch, exitEpoch + BeaconParameters.minValidatorWithdrawabilityDelay)
     }
 
     /// The expected activation epoch of a pending validator under normal finality: credited at
@@ -127,7 +146,9 @@ public struct BeaconChain: Sendable, Equatable {
     /// The balance invariant: what validators hold plus what waits in the queue equals what was
     /// deposited plus rewards, minus penalties, slashing and withdrawals.
     public func check() -> Bool {
-        let held = validators.reduce(UInt128(0)) { $0 + UInt128($1.balanceGwei) } + UInt128(pendingDepositsGwei)
+        let queued = pendingDeposits[pendingDepositsHead...].reduce(UInt64(0)) { $0 + $1.amountGwei }
+        guard queued == pendingDepositsGwei else { return false }
+        let held = validators.reduce(UInt128(0)) { $0 + UInt128($1.balanceGwei) } + UInt128(queued)
         let flows = depositedGwei + rewardsGwei
         let outs = penaltiesGwei + slashingPenaltiesGwei + withdrawnGwei
         return flows >= outs && held == flows - outs
@@ -156,6 +177,7 @@ public struct BeaconChain: Sendable, Equatable {
         validator.depositedGwei = amountGwei
         validators.append(validator)
         pendingDeposits.append(PendingDeposit(validator: index, amountGwei: amountGwei))
+        pendingDepositsGwei += amountGwei
         depositedGwei += UInt128(amountGwei)
         return index
     }
@@ -397,6 +419,7 @@ public struct BeaconChain: Sendable, Equatable {
                 validators[i].effectiveBalanceGwei = min(deposit.amountGwei - deposit.amountGwei % increment, cap)
             }
             processedGwei += deposit.amountGwei
+            pendingDepositsGwei -= deposit.amountGwei
             processedCount += 1
             pendingDepositsHead += 1
             summary.depositsProcessed.append(.init(validator: deposit.validator, amountGwei: deposit.amountGwei))
@@ -465,7 +488,16 @@ public struct BeaconChain: Sendable, Equatable {
     /// `initiate_validator_exit` with Electra's `compute_exit_epoch_and_update_churn`.
     private mutating func initiateExit(_ i: Int) {
         guard validators[i].exitEpoch == BeaconValidator.farFutureEpoch else { return }
-        let exitBalance = validators[i].effectiveBalanceGwei
+        let queue = exitQueue(balanceGwei: validators[i].effectiveBalanceGwei)
+        exitBalanceToConsumeGwei = queue.balanceToConsumeGwei
+        earliestExitEpoch = queue.exitEpoch
+        validators[i].exitEpoch = queue.exitEpoch
+        validators[i].withdrawableEpoch = queue.exitEpoch + BeaconParameters.minValidatorWithdrawabilityDelay
+    }
+
+    /// `compute_exit_epoch_and_update_churn`, without the update: the exit epoch for an exit of
+    /// `balanceGwei` now, and the churn left in that epoch afterwards.
+    private func exitQueue(balanceGwei exitBalance: UInt64) -> (exitEpoch: UInt64, balanceToConsumeGwei: UInt64) {
         var earliest = max(earliestExitEpoch, epoch + 1 + BeaconParameters.maxSeedLookahead)
         let perEpochChurn = activationExitChurnLimitGwei
         var toConsume = earliestExitEpoch < earliest ? perEpochChurn : exitBalanceToConsumeGwei
@@ -474,10 +506,7 @@ public struct BeaconChain: Sendable, Equatable {
             earliest += additionalEpochs
             toConsume += additionalEpochs * perEpochChurn
         }
-        exitBalanceToConsumeGwei = toConsume - exitBalance
-        earliestExitEpoch = earliest
-        validators[i].exitEpoch = earliest
-        validators[i].withdrawableEpoch = earliest + BeaconParameters.minValidatorWithdrawabilityDelay
+        return (earliest, toConsume - exitBalance)
     }
 
     /// The withdrawal sweep: the whole balance of withdrawable validators, the excess above the
