@@ -95,11 +95,15 @@ enum Format {
 
     /// `epoch 1234 (≈ 2 h 8 m from now at 6.4 min/epoch)`; `epoch 1234 (now)` or
     /// `epoch 1234 (passed)` when it is not in the future.
-    static func epochFromNow(_ epoch: UInt64, now: UInt64?) -> String {
-        guard let now else { return "epoch \(epoch)" }
-        if epoch == now { return "epoch \(epoch) (now)" }
-        if epoch < now { return "epoch \(epoch) (passed)" }
-        return "epoch \(epoch) (≈ \(span(epochs: epoch - now)) from now at 6.4 min/epoch)"
+    static func epochFromNow(_ epoch: UInt64, now: UInt64?) -> String { "epoch " + estimate(epoch, now: now) }
+
+    /// `1234 (≈ 2 h 8 m from now at 6.4 min/epoch)`, `1234 (now)`, `1234 (passed)`, or `1234`
+    /// when the epoch in progress is not known.
+    static func estimate(_ epoch: UInt64, now: UInt64?) -> String {
+        guard let now else { return "\(epoch)" }
+        if epoch == now { return "\(epoch) (now)" }
+        if epoch < now { return "\(epoch) (passed)" }
+        return "\(epoch) (≈ \(span(epochs: epoch - now)) from now at 6.4 min/epoch)"
     }
 
     // MARK: Layout

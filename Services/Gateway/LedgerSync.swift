@@ -39,7 +39,14 @@ extension GatewayClient {
         var lastMove = clock.now
         var pause = Duration.milliseconds(10)
         while true {
-            let (cursor, status) = try ledgerCursor(source)
+            let cursor: UInt64, status: JSON
+            do {
+                (cursor, status) = try ledgerCursor(source)
+            } catch GatewayFailure.unreachable(let why) {
+                throw GatewayFailure.unreachable(
+                    "\(source.rawValue) applied the command (event seq \(seq)), but the ledger did not answer while "
+                    + "waiting for it to follow: \(why)")
+            }
             progress?(cursor)
             if cursor >= seq { return }
             if cursor != last {

@@ -22,32 +22,28 @@ enum ValidatorView {
         func epoch(_ key: String) -> String {
             guard let value = (try? validator.optionalUInt64(key)) ?? nil else { return Format.noEpoch }
             guard let now, value > now else { return String(value) }
-            return Format.epochFromNow(value, now: now)
+            return Format.estimate(value, now: now)
         }
-        var rows: [(String, String)] = [
-            ("Status", status(validator)),
-            ("Balance", eth("balanceGwei")),
-            ("Effective balance", eth("effectiveBalanceGwei")),
-            ("Deposited", eth("depositedGwei")),
-            ("Rewards", eth("rewardsGwei")),
-            ("Penalties", eth("penaltiesGwei")),
-            ("Slashing penalties", eth("slashingPenaltiesGwei")),
-            ("Withdrawn", eth("withdrawnGwei")),
+        // Only the fields the object has: a deposit's reply carries fewer than a `show`.
+        var rows: [(String, String)] = [("Status", status(validator))]
+        let amounts = [
+            ("Balance", "balanceGwei"), ("Effective balance", "effectiveBalanceGwei"), ("Deposited", "depositedGwei"),
+            ("Rewards", "rewardsGwei"), ("Penalties", "penaltiesGwei"), ("Slashing penalties", "slashingPenaltiesGwei"),
+            ("Withdrawn", "withdrawnGwei"),
         ]
+        rows += amounts.filter { validator[$0.1] != nil }.map { ($0.0, eth($0.1)) }
         if (try? validator.bool("slashed")) == true {
             rows.append(("Slashed", "yes, at epoch " + Format.epoch(validator, "slashedEpoch")))
-        } else {
+        } else if validator["slashed"] != nil {
             rows.append(("Slashed", "no"))
         }
-        rows.append(("Inactivity score", (try? validator.uint64("inactivityScore")).map(String.init) ?? "?"))
-        rows.append(("Performance", performance(validator["performance"])))
-        rows += [
-            ("Deposit epoch", epoch("depositEpoch")),
-            ("Activation eligibility", epoch("activationEligibilityEpoch")),
-            ("Activation epoch", epoch("activationEpoch")),
-            ("Exit epoch", epoch("exitEpoch")),
-            ("Withdrawable epoch", epoch("withdrawableEpoch")),
+        if let score = validator["inactivityScore"]?.integer { rows.append(("Inactivity score", String(score))) }
+        if validator["performance"] != nil { rows.append(("Performance", performance(validator["performance"]))) }
+        let epochs = [
+            ("Deposit epoch", "depositEpoch"), ("Activation eligibility", "activationEligibilityEpoch"),
+            ("Activation epoch", "activationEpoch"), ("Exit epoch", "exitEpoch"), ("Withdrawable epoch", "withdrawableEpoch"),
         ]
+        rows += epochs.filter { validator[$0.1] != nil }.map { ($0.0, epoch($0.1)) }
         if (try? validator.bool("slashed")) == true {
             rows.append(("Correlation penalty at", epoch("correlationEpoch")))
         }
