@@ -23,9 +23,12 @@ enum Format {
 
     // MARK: Amounts
 
-    /// Wei as ETH without the unit: `32.000000`, or `32` / `0.000000000000000001` when exact.
+    /// Wei as ETH without the unit: `32.000000`, `34,000,064.000000`, or `32` /
+    /// `0.000000000000000001` when exact. The whole part is grouped by thousands.
     static func ether(wei: UInt128, exact: Bool) -> String {
-        exact ? EtherAmount.format(wei) : EtherAmount.format(wei, places: 6)
+        let text = exact ? EtherAmount.format(wei) : EtherAmount.format(wei, places: 6)
+        guard let point = text.firstIndex(of: ".") else { return grouped(text) }
+        return grouped(String(text[..<point])) + text[point...]
     }
 
     /// Gwei as ETH without the unit (a gwei amount is a whole number of 10⁹ wei).

@@ -14,7 +14,8 @@ extension Stakeline {
                 discussion: """
                     Sent to the rewards service in chunks of at most 225 epochs; after each the ledger \
                     must have applied them before the next is sent. A progress bar is drawn on stderr \
-                    when it is a terminal. Ctrl-C stops between chunks: the epochs already ended stay ended.
+                    when it is a terminal. Ctrl-C stops the run; the epochs already sent stay ended \
+                    (the ledger catches up on its own).
                     """)
 
             /// At most this many epochs per `rewards.epochs.advance` (one day).

@@ -203,7 +203,7 @@ extension Stakeline {
                     if global.json { return Output.json(result) }
                     let validator = try client.call(.ledger, "ledger.validator.show", actor: "stakeline", body: .object(["validator": .int(id)]))
                     let penalty = outcome["penaltyGwei"] != nil ? Format.ether(outcome, "penaltyGwei", exact: global.exact) : "?"
-                    print("Validator \(id) slashed (\(reason)) at epoch \(Format.epoch(outcome, "epoch")): initial penalty \(penalty), forced exit")
+                    print("Validator \(id) slashed for \"\(reason)\" at epoch \(Format.epoch(outcome, "epoch")): initial penalty \(penalty), forced exit")
                     ValidatorView.print(validator, now: client.currentEpoch(), exact: global.exact)
                 }
             }

@@ -11,6 +11,8 @@ import Testing
         #expect(Format.ether(gwei: 32_000_011_104, exact: false) == "32.000011")
         #expect(Format.ether(gwei: 32_000_011_104, exact: true) == "32.000011104")
         #expect(Format.ether(gwei: 0, exact: true) == "0")
+        #expect(Format.ether(gwei: 34_000_064_000_000_000, exact: false) == "34,000,064.000000")
+        #expect(Format.ether(wei: 1_000_000_000_000_000_000_000, exact: true) == "1,000")
         // Past 2^128 wei the gwei value is shown as exact ETH rather than trapping.
         #expect(Format.ether(gwei: .max, exact: false) == EtherAmount.format(.max, decimals: 9))
     }
