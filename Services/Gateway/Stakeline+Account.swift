@@ -16,11 +16,9 @@ extension Stakeline {
             @Argument(help: "The account.")
             var account: String
 
-            func validate() throws { _ = try usage { () throws(InputError) in try InputParsing.account(account) } }
-
             func run() throws {
                 try guarded(json: global.json) {
-                    let name = try usage { () throws(InputError) in try InputParsing.account(account) }
+                    let name = InputParsing.account(account)
                     let client = try GatewayClient(options: global)
                     let result = try client.call(.ledger, "ledger.account.show", actor: client.actor(name), body: .object(["account": .string(name)]))
                     if global.json { return Output.json(result) }

@@ -52,7 +52,7 @@ struct EthArguments: ParsableArguments {
 
     func parsed() throws -> (account: String, wei: UInt128) {
         try usage { () throws(InputError) in
-            (try InputParsing.account(account), try InputParsing.ether(amount, name: "amount"))
+            (InputParsing.account(account), try InputParsing.ether(amount, name: "amount"))
         }
     }
 

@@ -32,7 +32,7 @@ extension Stakeline {
 
             func parsed() throws -> (account: String, wei: UInt128) {
                 try usage { () throws(InputError) in
-                    (try InputParsing.account(account), try InputParsing.etherInWholeGwei(amount, name: "--amount"))
+                    (InputParsing.account(account), try InputParsing.etherInWholeGwei(amount, name: "--amount"))
                 }
             }
 
@@ -132,7 +132,6 @@ extension Stakeline {
             var offset: UInt64?
 
             func validate() throws {
-                if let owner { _ = try usage { () throws(InputError) in try InputParsing.account(owner, name: "--owner") } }
                 if let status { _ = try usage { () throws(InputError) in try InputParsing.validatorStatus(status) } }
                 if let limit, !(1...1000).contains(limit) { throw ValidationError("--limit must be between 1 and 1000") }
             }
@@ -141,7 +140,7 @@ extension Stakeline {
                 try guarded(json: global.json) {
                     let client = try GatewayClient(options: global)
                     var body: [String: JSON] = [:]
-                    if let owner { body["owner"] = .string(try usage { () throws(InputError) in try InputParsing.account(owner, name: "--owner") }) }
+                    if let owner { body["owner"] = .string(InputParsing.account(owner)) }
                     if let status { body["status"] = .string(status) }
                     if let limit { body["limit"] = .int(limit) }
                     if let offset { body["offset"] = .int(offset) }
@@ -149,8 +148,10 @@ extension Stakeline {
                     if global.json { return Output.json(result) }
                     let validators = (try? result.array("validators")) ?? []
                     let total = (try? result.uint64("total")) ?? UInt64(validators.count)
-                    Output.table(ValidatorView.tableHeader, validators.map { ValidatorView.tableRow($0, exact: global.exact) },
-                                 rightAligned: ValidatorView.tableNumeric)
+                    if !validators.isEmpty {
+                        Output.table(ValidatorView.tableHeader, validators.map { ValidatorView.tableRow($0, exact: global.exact) },
+                                     rightAligned: ValidatorView.tableNumeric)
+                    }
                     let first = offset ?? 0
                     if validators.isEmpty {
                         print(total == 0 ? "no validators" : "none past offset \(first) (\(total) in all)")
@@ -172,7 +173,8 @@ extension Stakeline {
                 discussion: """
                     The slashing service records the offence; the ledger applies it (initial penalty, \
                     forced exit, correlation penalty later). Waits until the ledger has applied it, then \
-                    shows the validator. Exits 1 if the ledger refused it (no longer slashable).
+                    shows the validator as the ledger has it (with --json: its ledger.validator.show \
+                    object). Exits 1 if the ledger refused it (no longer slashable).
                     """)
 
             @OptionGroup var global: GlobalOptions
@@ -200,8 +202,9 @@ extension Stakeline {
                             code: (try? outcome.string("code")) ?? "refused",
                             message: (try? outcome.string("message")) ?? "the ledger refused the slashing of validator \(id)")
                     }
-                    if global.json { return Output.json(result) }
+                    // The outcome, as the ledger has it (the slashing reply only says it was recorded).
                     let validator = try client.call(.ledger, "ledger.validator.show", actor: "stakeline", body: .object(["validator": .int(id)]))
+                    if global.json { return Output.json(validator) }
                     let penalty = outcome["penaltyGwei"] != nil ? Format.ether(outcome, "penaltyGwei", exact: global.exact) : "?"
                     print("Validator \(id) slashed for \"\(reason)\" at epoch \(Format.epoch(outcome, "epoch")): initial penalty \(penalty), forced exit")
                     ValidatorView.print(validator, now: client.currentEpoch(), exact: global.exact)
@@ -241,7 +244,7 @@ extension Stakeline {
                 guard (online == nil) != !offline else { throw ValidationError("give either --online RATE or --offline") }
                 var body: [String: JSON] = [:]
                 if let id { body["validator"] = .int(id) }
-                if let owner { body["owner"] = .string(try usage { () throws(InputError) in try InputParsing.account(owner, name: "--owner") }) }
+                if let owner { body["owner"] = .string(InputParsing.account(owner)) }
                 let bips = try online.map { text in try usage { () throws(InputError) in try InputParsing.rateBips(text, name: "--online") } } ?? 0
                 body["onlineRateBips"] = .int(bips)
                 if let flags {
