@@ -92,6 +92,8 @@ let package = Package(
             dependencies: ["Contracts", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strict),
         .testTarget(name: "BusTests", dependencies: ["Bus", "Contracts"], swiftSettings: strict),
+        // The gateway CLI's pure helpers: parsing of arguments, formatting of amounts and epochs.
+        .testTarget(name: "GatewayTests", dependencies: ["StakelineGateway", "Contracts"], swiftSettings: strict),
         .testTarget(
             name: "ServiceKitTests", dependencies: ["ServiceKit", "Bus", "Contracts", "JournalCrashProbe"],
             swiftSettings: strict),

@@ -17,9 +17,6 @@ extension Stakeline {
         @Option(help: "A note to journal with the ping (at most 256 bytes).")
         var message: String?
 
-        @Option(name: .customLong("as"), help: "The actor sending the command.")
-        var actor: String = "stakeline"
-
         @Option(help: "The command id (default: random). Reusing an id returns the first reply.")
         var id: String?
 
@@ -28,7 +25,7 @@ extension Stakeline {
                 let client = try GatewayClient(options: global)
                 var body: [String: JSON] = [:]
                 if let message { body["message"] = .string(message) }
-                let result = try client.call(service, service.rawValue + ".ping", actor: actor, body: .object(body), id: id)
+                let result = try client.call(service, service.rawValue + ".ping", actor: global.actor ?? "stakeline", body: .object(body), id: id)
                 if global.json {
                     Output.json(result)
                 } else {
@@ -97,9 +94,6 @@ extension Stakeline {
         @Argument(help: "The body as a JSON object.")
         var body: String = "{}"
 
-        @Option(name: .customLong("as"), help: "The actor sending the command.")
-        var actor: String = "stakeline"
-
         @Option(help: "The command id (default: random).")
         var id: String?
 
@@ -112,7 +106,7 @@ extension Stakeline {
                     throw GatewayFailure.usage("the body is not valid JSON: \(error)")
                 }
                 let client = try GatewayClient(options: global)
-                let reply = try client.send(to: client.config.endpoint(for: service), type: type, actor: actor, body: parsed, id: id)
+                let reply = try client.send(to: client.config.endpoint(for: service), type: type, actor: global.actor ?? "stakeline", body: parsed, id: id)
                 print(String(decoding: reply.encoded(), as: UTF8.self))
                 if case .error = reply.outcome { throw ExitCode(1) }
             }

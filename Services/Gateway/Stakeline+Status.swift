@@ -59,14 +59,3 @@ extension Stakeline {
         }
     }
 }
-
-enum Format {
-    /// `3d 4h`, `5h 2m`, `7m 3s`, `12s`.
-    static func duration(_ seconds: UInt64) -> String {
-        let days = seconds / 86_400, hours = seconds / 3600 % 24, minutes = seconds / 60 % 60, secs = seconds % 60
-        if days > 0 { return "\(days)d \(hours)h" }
-        if hours > 0 { return "\(hours)h \(minutes)m" }
-        if minutes > 0 { return "\(minutes)m \(secs)s" }
-        return "\(secs)s"
-    }
-}

@@ -9,10 +9,16 @@ struct Stakeline: ParsableCommand {
         commandName: "stakeline",
         abstract: "Off-chain books for Ethereum staking: drive the Stakeline services.",
         discussion: """
-            Exit codes: 0 ok, 1 the service refused the command (error reply), \
-            64 usage error, 69 a service is unreachable.
+            Amounts are shown in ETH with 6 decimals, rounded down (--exact: full precision); \
+            --json prints the service's result as it is, and nothing else, on stdout.
+
+            Exit codes: 0 ok, 1 the service refused the command (error reply) or the audit \
+            failed, 64 usage error, 69 a service is unreachable.
             """,
         version: StakelineVersion.current,
-        subcommands: [Status.self, Ping.self, Events.self, Raw.self]
+        subcommands: [
+            Status.self, Eth.self, Validator.self, Epochs.self, Chain.self, Account.self, Audit.self,
+            Ping.self, Events.self, Raw.self,
+        ]
     )
 }
