@@ -280,7 +280,7 @@ extension GatewayClient {
         let start = clock.now
         var entry: JSON = .object([:])
         while true {
-            let result = try call(.slashing, "slashing.validator.slashings", actor: "stakeline", body: .object([:]))
+            let result = try call(.slashing, "slashing.validator.slashings", actor: "stakeline", body: .object(["validator": .int(validator)]))
             let slashings = (try? result.array("slashings")) ?? []
             if let found = slashings.last(where: { (try? $0.uint64("seq")) == seq })
                 ?? slashings.last(where: { (try? $0.uint64("validator")) == validator }) {

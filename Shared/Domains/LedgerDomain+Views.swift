@@ -66,7 +66,7 @@ extension LedgerDomain {
         }
         let candidates: [ValidatorIndex]
         if let owner {
-            candidates = accounts[owner]?.validators ?? []
+            candidates = accounts[try AccountName.validated(owner, field: "body.owner")]?.validators ?? []
         } else {
             candidates = chain.validators.indices.map(ValidatorIndex.init)
         }

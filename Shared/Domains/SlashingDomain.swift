@@ -82,7 +82,9 @@ public struct SlashingDomain: ServiceDomain {
                     result: fields.merging(["seq": .int(context.nextSeq)]),
                     events: [NewEvent(name: "ValidatorSlashed", body: fields)]))
             case "slashing.validator.slashings":
-                return .success(Decision(result: .object(["slashings": .array(slashings.map(Self.view))])))
+                let only = try body.optionalUInt64("validator")
+                let selected = slashings.filter { only == nil || $0.validator == only }
+                return .success(Decision(result: .object(["slashings": .array(selected.map(Self.view))])))
             default:
                 throw ContractError(.unknownCommand, "slashing has no command \(command.type)")
             }
