@@ -247,16 +247,22 @@ enum LiquidView {
         if let bunker = try? pool.bool("bunkerMode") {
             rows.append(("Bunker mode", bunker ? "YES: withdrawals wait until the slashing's correlation penalty is known" : "no"))
         }
-        if pool["heldReport"] != nil { rows.append(("Held report", heldReport(pool["heldReport"]))) }
+        if pool["heldReport"] != nil { rows.append(("Held report", heldReport(pool["heldReport"], lastReport: last))) }
         return rows
     }
 
-    /// `epoch 450: <reason> (annualised growth 12.50%)`, or `none`.
-    static func heldReport(_ held: JSON?) -> String {
+    /// `epoch 450: <reason> (annualised growth 12.50%); the next report covers the whole
+    /// period`, or `none`. A held report applies nothing, so once a later report has been applied
+    /// (`lastReport`), it covered the held period.
+    static func heldReport(_ held: JSON?, lastReport: UInt64?) -> String {
         guard let held, held != .null else { return "none" }
-        var text = ((try? held.uint64("epoch")).map { "epoch \($0)" } ?? "epoch ?") + ": " + ((try? held.string("reason")) ?? "?")
+        let epoch = try? held.uint64("epoch")
+        var text = (epoch.map { "epoch \($0)" } ?? "epoch ?") + ": " + ((try? held.string("reason")) ?? "?")
         if let growth = (try? held.optionalUInt64("annualisedGrowthBips")) ?? nil {
             text += " (annualised growth \(Format.percent(bips: growth)))"
+        }
+        if let epoch, let lastReport, lastReport > epoch {
+            return text + "; covered by the report of epoch \(lastReport)"
         }
         return text + "; the next report covers the whole period"
     }

@@ -135,8 +135,9 @@ extension Stakeline {
                         "operator": .string(name), "bondWei": .amount(bondWei),
                     ]))
                     if global.json { return Output.json(result) }
-                    ValidatorView.print(result, now: client.currentEpoch(), exact: global.exact)
-                    Output.fields(LiquidView.nodeDeposit(result, exact: global.exact))
+                    print(ValidatorView.headline(result))
+                    Output.fields(ValidatorView.rows(result, now: client.currentEpoch(), exact: global.exact)
+                        + LiquidView.nodeDeposit(result, exact: global.exact))
                 }
             }
         }

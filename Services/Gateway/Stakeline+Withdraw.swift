@@ -32,7 +32,7 @@ extension Stakeline {
             @Argument(help: "How much of the token, in decimals: 1.5 (at most 18 decimals).")
             var amount: String
 
-            @Argument(help: "steth or wsteth.")
+            @Argument(help: "steth or wsteth (rETH leaves through 'stakeline unstake').")
             var token: WithdrawalToken
 
             func parsed() throws -> (account: String, wei: UInt128) {

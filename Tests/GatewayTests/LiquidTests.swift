@@ -259,9 +259,12 @@ private func amount(_ value: UInt128) -> JSON { .amount(value) }
         #expect(rethRows["Last report"] == "none yet")
         #expect(rethRows["Bunker mode"] == nil && rethRows["Withdrawal queue"] == nil)
 
-        #expect(LiquidView.heldReport(object(["epoch": .int(450), "reason": .string("annualised CL growth above 10%"),
-                                              "annualisedGrowthBips": .int(1250)]))
+        let held = object(["epoch": .int(450), "reason": .string("annualised CL growth above 10%"), "annualisedGrowthBips": .int(1250)])
+        #expect(LiquidView.heldReport(held, lastReport: 225)
             == "epoch 450: annualised CL growth above 10% (annualised growth 12.50%); the next report covers the whole period")
+        #expect(LiquidView.heldReport(held, lastReport: 675)
+            == "epoch 450: annualised CL growth above 10% (annualised growth 12.50%); covered by the report of epoch 675")
+        #expect(LiquidView.heldReport(.null, lastReport: nil) == "none")
     }
 
     @Test func accountTokenRowsOnlyWhatIsThere() {
