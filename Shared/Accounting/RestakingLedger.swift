@@ -304,9 +304,19 @@ public struct RestakingLedger: Sendable, Equatable {
             beaconChainSlashingFactorWad: account.beaconChainSlashingFactorWad)
     }
 
+    /// The operator's latest max magnitude, read in place (copying the entry would retain and
+    /// release its four history buffers).
+    @inline(__always)
+    func latestMaxMagnitudeWad(_ operatorHandle: OperatorHandle, _ strategy: StrategyHandle) -> UInt128 {
+        let operatorIndex = Int(operatorHandle.index)
+        let strategyIndex = Int(strategy.index)
+        guard strategyIndex < operatorStates[operatorIndex].stakes.count else { return FixedPoint.wad }
+        return operatorStates[operatorIndex].stakes[strategyIndex].maxMagnitudes.latest
+    }
+
     @inline(__always)
     func slashingFactorWad(_ account: StakerState, _ strategy: StrategyHandle) -> UInt128 {
-        let maxWad = account.delegatedTo.map { stake($0, strategy).maxMagnitudes.latest } ?? FixedPoint.wad
+        let maxWad = account.delegatedTo.map { latestMaxMagnitudeWad($0, strategy) } ?? FixedPoint.wad
         return Self.slashingFactorWad(
             maxMagnitudeWad: maxWad, isBeaconChain: Self.isBeaconChain(strategy),
             beaconChainSlashingFactorWad: account.beaconChainSlashingFactorWad)
@@ -317,12 +327,19 @@ public struct RestakingLedger: Sendable, Equatable {
     public func withdrawableShares(
         of staker: StakerHandle, strategy: StrategyHandle
     ) throws(AccountingError) -> UInt128 {
-        let account = stakerStates[Int(staker.index)]
-        let position = account.position(strategy)
+        // Field by field, in place: copying the staker would retain its positions buffer.
+        let stakerIndex = Int(staker.index)
+        let strategyIndex = Int(strategy.index)
+        guard strategyIndex < stakerStates[stakerIndex].positions.count else { return 0 }
+        let position = stakerStates[stakerIndex].positions[strategyIndex]
         guard position.depositShares > 0 else { return 0 }
+        let maxWad = stakerStates[stakerIndex].delegatedTo.map { latestMaxMagnitudeWad($0, strategy) } ?? FixedPoint.wad
+        let factorWad = Self.slashingFactorWad(
+            maxMagnitudeWad: maxWad, isBeaconChain: Self.isBeaconChain(strategy),
+            beaconChainSlashingFactorWad: stakerStates[stakerIndex].beaconChainSlashingFactorWad)
         return try Self.withdrawable(
             depositShares: position.depositShares, scalingFactorWad: position.depositScalingFactorWad,
-            slashingFactorWad: slashingFactorWad(account, strategy))
+            slashingFactorWad: factorWad)
     }
 
     /// ``withdrawableShares(of:strategy:)-(StakerHandle,_)`` by ID.
