@@ -65,7 +65,8 @@ public struct RestakingLedger: Sendable, Equatable {
         }
     }
 
-    /// An (operator, strategy) pair, by ID.
+    /// An (operator, strategy) pair, by ID (the ``operatorStakes`` view; ``AllocationBook``'s
+    /// keys). Hashes the IDs' cached hashes with a cheap mix, like ``TypedID``.
     public struct OperatorStrategy: Hashable, Sendable {
         public let operatorID: OperatorID
         public let strategy: StrategyID
@@ -73,6 +74,12 @@ public struct RestakingLedger: Sendable, Equatable {
             self.operatorID = operatorID
             self.strategy = strategy
         }
+        public static func == (lhs: Self, rhs: Self) -> Bool {
+            lhs.operatorID == rhs.operatorID && lhs.strategy == rhs.strategy
+        }
+        var cachedHash: Int { mixHashes(operatorID.cachedHash, strategy.cachedHash) }
+        public func hash(into hasher: inout Hasher) { hasher.combine(cachedHash) }
+        public func _rawHashValue(seed: Int) -> Int { mixHashes(cachedHash, seed) }
     }
 
     /// A withdrawal in escrow, in scaled shares (`floor(depositShares × DSF / WAD)`).
