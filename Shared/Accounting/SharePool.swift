@@ -46,6 +46,29 @@ public struct SharePool: Sendable, Equatable {
         sharesByHandle[index(deadHandle)] = bootstrapWei
     }
 
+    /// Restores a pool saved field by field (a service's snapshot): the holders' shares must add
+    /// up to `totalShares`, and a pool holds ether whenever it has shares.
+    /// - Throws: `invalid_share_rate` when they do not.
+    public init(
+        restoringPooledEtherWei pooledEtherWei: UInt128, totalShares: UInt128, shares: [(HolderID, UInt128)],
+        depositMinimumWei: UInt128 = SharePool.defaultDepositMinimumWei
+    ) throws(AccountingError) {
+        var sum: UInt128 = 0
+        for (_, held) in shares {
+            let (next, overflow) = sum.addingReportingOverflow(held)
+            guard !overflow else { throw .overflow }
+            sum = next
+        }
+        guard sum == totalShares, totalShares > 0, pooledEtherWei > 0 else { throw .invalidShareRate }
+        self.pooledEtherWei = pooledEtherWei
+        self.totalShares = totalShares
+        self.depositMinimumWei = depositMinimumWei
+        for (holder, held) in shares {
+            let handle = register(holder)
+            sharesByHandle[index(handle)] += held
+        }
+    }
+
     /// What a transfer moved and what it was worth.
     public struct TransferOutcome: Sendable, Equatable {
         /// Shares that left the sender and reached the recipient.
