@@ -97,7 +97,7 @@ extension LedgerDomain {
             slashing += UInt128(validator.slashingPenaltiesGwei)
             if chain.depositQueuePosition(of: index) != nil { pending += UInt128(validator.depositedGwei) }
         }
-        return .object([
+        var fields: [String: JSON] = [
             "account": .string(name),
             "balanceWei": .amount(account.balanceWei),
             "depositedWei": .amount(account.depositedWei),
@@ -109,7 +109,9 @@ extension LedgerDomain {
             "rewardsGwei": .amount(rewards),
             "penaltiesGwei": .amount(penalties),
             "slashingPenaltiesGwei": .amount(slashing),
-        ])
+        ]
+        for (key, value) in tokenBalances(of: name) { fields[key] = value }
+        return .object(fields)
     }
 
     func chainView() -> JSON {
@@ -172,11 +174,15 @@ extension LedgerDomain {
         let rewards = chain.rewardsGwei * weiPerGwei
         let penalties = chain.penaltiesGwei * weiPerGwei
         let slashing = chain.slashingPenaltiesGwei * weiPerGwei
-        let left = inflowsWei + rewards
-        let right = accountBalances + validatorBalances + pending + penalties + slashing + outflowsWei
+        let liquid = liquidAudit()
+        let left = inflowsWei + rewards + liquid.elRewardsWei
+        let right = accountBalances + validatorBalances + pending + penalties + slashing + outflowsWei + liquid.poolEtherWei
         return .object([
             "inflowsWei": .amount(inflowsWei),
             "rewardsWei": .amount(rewards),
+            "elRewardsWei": .amount(liquid.elRewardsWei),
+            "poolEtherWei": .amount(liquid.poolEtherWei),
+            "tokenChecks": .object(liquid.checks),
             "accountBalancesWei": .amount(accountBalances),
             "validatorBalancesWei": .amount(validatorBalances),
             "pendingDepositsWei": .amount(pending),
@@ -185,7 +191,7 @@ extension LedgerDomain {
             "outflowsWei": .amount(outflowsWei),
             "leftWei": .amount(left),
             "rightWei": .amount(right),
-            "ok": .bool(left == right),
+            "ok": .bool(left == right && liquid.ok),
         ])
     }
 }
