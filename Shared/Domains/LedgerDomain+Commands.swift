@@ -28,6 +28,8 @@ extension LedgerDomain {
             case "ledger.withdrawal.list": return .success(Decision(result: try withdrawalList(body)))
             case "ledger.pool.show": return .success(Decision(result: try poolView(body)))
             case "ledger.operator.show": return .success(Decision(result: try operatorView(body)))
+            case "ledger.reth.unstake": return .success(try decideUnstake(body, context: context))
+            case "ledger.reth.node.deposit": return .success(try decideNodeDeposit(body, context: context))
             default:
                 throw ContractError(.unknownCommand, "ledger has no command \(command.type)")
             }

@@ -72,9 +72,6 @@ extension LedgerDomain {
         guard Self.pools.contains(pool) else {
             throw ContractError(.unknownPool, "there is no pool \(pool) (pools: \(Self.pools.joined(separator: ", ")))")
         }
-        guard pool == "steth" else {
-            throw ContractError(.unknownPool, "the reth pool is not open yet")
-        }
         return pool
     }
 
@@ -90,6 +87,18 @@ extension LedgerDomain {
         guard current.balanceWei >= amount else {
             throw ContractError(.insufficientBalance,
                 "\(account) holds \(EtherAmount.format(current.balanceWei)) ETH, cannot stake \(EtherAmount.format(amount)) ETH")
+        }
+        if pool == RethPool.name {
+            var next = reth
+            let deposit = try next.stake(amount, for: account)
+            let fields: JSON = .object([
+                "account": .string(account), "pool": .string(pool), "amountWei": .amount(amount),
+                "feeWei": .amount(deposit.feeWei), "rethMinted": .amount(deposit.tokensMinted),
+            ])
+            return Decision(result: fields.merging([
+                "balanceWei": .amount(next.rethWei(of: account)), "ethBalanceWei": .amount(current.balanceWei - amount),
+                "validatorsFunded": .array([]),
+            ]), events: [NewEvent(name: "Staked", epoch: chain.epoch, body: fields)])
         }
         var next = steth
         let minted = try next.stake(amount, for: account)
@@ -142,8 +151,18 @@ extension LedgerDomain {
         }
         guard (amount ?? sharesToMove ?? 0) > 0 else { throw ContractError(.amountZero, "the amount must be more than 0") }
         guard from != to else { throw ContractError(.invalidArgument, "from and to are the same account") }
-        guard token == "steth" || token == "wsteth" else {
-            throw ContractError(.unknownToken, "transferable tokens are steth and wsteth, not \(token)")
+        guard token == "steth" || token == "wsteth" || token == "reth" else {
+            throw ContractError(.unknownToken, "transferable tokens are steth, wsteth and reth, not \(token)")
+        }
+        if token == "reth" {
+            guard sharesToMove == nil else { throw ContractError(.invalidArgument, "a by-shares transfer is for steth") }
+            var next = reth.tokens
+            try accounting { () throws(AccountingError) in try next.transfer(amount!, from: HolderID(from), to: HolderID(to)) }
+            let fields: JSON = .object([
+                "from": .string(from), "to": .string(to), "token": .string(token), "amountWei": .amount(amount!),
+                "amountCreditedWei": .amount(amount!),
+            ])
+            return Decision(result: fields, events: [NewEvent(name: "Transferred", epoch: chain.epoch, body: fields)])
         }
         var next = steth
         let moved = try next.transfer(amountWei: amount, shares: sharesToMove, token: token, from: from, to: to)
@@ -252,14 +271,28 @@ extension LedgerDomain {
         switch event.type {
         case "ledger.Staked":
             let (account, amount) = must(event) { body throws(ContractError) in (try body.string("account"), try body.amount("amountWei")) }
-            _ = mustLiquid(event) { () throws(ContractError) in try steth.stake(amount, for: account) }
+            if must(event, { body throws(ContractError) in try body.string("pool") }) == RethPool.name {
+                _ = mustLiquid(event) { () throws(ContractError) in try reth.stake(amount, for: account) }
+            } else {
+                _ = mustLiquid(event) { () throws(ContractError) in try steth.stake(amount, for: account) }
+            }
             accounts[account]!.balanceWei -= amount
+        case "ledger.Unstaked":
+            let (account, amount) = must(event) { body throws(ContractError) in (try body.string("account"), try body.amount("amountWei")) }
+            let paid = mustLiquid(event) { () throws(ContractError) in try reth.unstake(amount, for: account) }
+            accounts[account]!.balanceWei += paid
         case "ledger.Transferred":
             let (from, to, token) = must(event) { body throws(ContractError) in
                 (try body.string("from"), try body.string("to"), try body.string("token"))
             }
             let amount = must(event) { body throws(ContractError) in try body.optionalAmount("amountWei") }
             let sharesToMove = must(event) { body throws(ContractError) in try body.optionalAmount("shares") }
+            if token == "reth" {
+                _ = mustLiquid(event) { () throws(ContractError) in
+                    try accounting { () throws(AccountingError) in try reth.tokens.transfer(amount!, from: HolderID(from), to: HolderID(to)) }
+                }
+                return true
+            }
             _ = mustLiquid(event) { () throws(ContractError) in
                 try steth.transfer(amountWei: amount, shares: sharesToMove, token: token, from: from, to: to)
             }
@@ -294,9 +327,10 @@ extension LedgerDomain {
             let pool = must(event) { body throws(ContractError) in try body.string("pool") }
             schedules[pool] = must(event) { body throws(ContractError) in try (schedules[pool] ?? PoolSchedule()).updated(by: body) }
         case "ledger.PoolReported", "ledger.PoolReportHeld":
-            let epoch = must(event) { body throws(ContractError) in try body.uint64("epoch") }
-            let report = steth.report(epoch: epoch, chain: &chain)
-            precondition(report.held == (event.type == "ledger.PoolReportHeld"), "replayed report \(epoch) changed outcome")
+            let (pool, epoch) = must(event) { body throws(ContractError) in (try body.string("pool"), try body.uint64("epoch")) }
+            let held = pool == RethPool.name
+                ? reth.report(epoch: epoch, chain: chain).held : steth.report(epoch: epoch, chain: &chain).held
+            precondition(held == (event.type == "ledger.PoolReportHeld"), "replayed report \(epoch) changed outcome")
         default:
             return false
         }
@@ -341,9 +375,14 @@ extension LedgerDomain {
             body = body.merging(["pool": .string(pool)])
             return [NewEvent(name: "PoolScheduleRecorded", epoch: chain.epoch, body: body)]
         case "rewards.OracleReportDue":
-            guard let pool = try? event.body.string("pool"), pool == StethPool.name,
-                let epoch = try? event.body.uint64("epoch"), epoch == chain.epoch
+            guard let pool = try? event.body.string("pool"), let epoch = try? event.body.uint64("epoch"), epoch == chain.epoch
             else { return [] }
+            if pool == RethPool.name {
+                var reth0 = reth
+                let report = reth0.report(epoch: epoch, chain: chain)
+                return [NewEvent(name: report.held ? "PoolReportHeld" : "PoolReported", epoch: epoch, body: .object(report.body))]
+            }
+            guard pool == StethPool.name else { return [] }
             var pool0 = steth
             var chain0 = chain
             let report = pool0.report(epoch: epoch, chain: &chain0)

@@ -36,6 +36,7 @@ extension LedgerDomain {
 
     func poolView(_ body: JSON.Fields) throws(ContractError) -> JSON {
         let pool = try body.string("pool")
+        if pool == RethPool.name { return rethPoolView() }
         guard pool == StethPool.name else {
             throw ContractError(.unknownPool, Self.pools.contains(pool) ? "the \(pool) pool is not open yet" : "there is no pool \(pool)")
         }
@@ -85,27 +86,22 @@ extension LedgerDomain {
         ])
     }
 
-    /// Annualised growth of the share rate between the oldest report of the last 7 days (1575
-    /// epochs) and the latest, in bips (floor); nil without two reports in the window.
-    func aprBips7d() -> UInt64? {
-        guard let latest = steth.rateHistory.last else { return nil }
-        let window: UInt64 = 7 * 225
-        guard let oldest = steth.rateHistory.first(where: { latest.epoch - $0.epoch <= window }),
-            oldest.epoch < latest.epoch
-        else { return nil }
-        // rate = pooled / shares; growth = latest/oldest − 1, exactly via cross products.
-        let now = latest.pooledEtherWei * oldest.totalShares
-        let then = oldest.pooledEtherWei * latest.totalShares
-        guard now > then, then > 0 else { return 0 }
-        let epochsPerYear: UInt128 = 82_181
-        let bips = (now - then) * 10_000 / then * epochsPerYear / UInt128(latest.epoch - oldest.epoch)
-        return UInt64(min(bips, UInt128(UInt64.max)))
-    }
+    func aprBips7d() -> UInt64? { StethPool.aprBips7d(steth.rateHistory) }
 
     func operatorView(_ body: JSON.Fields) throws(ContractError) -> JSON {
         let name = try AccountName.validated(try body.string("name"), field: "body.name")
         guard let record = nodeOperators[name] else {
             throw ContractError(ErrorCode(rawValue: "operator_not_found"), "there is no node operator \(name)")
+        }
+        if record.pool == RethPool.name {
+            let mine = reth.order.filter { reth.minipools[$0]?.operatorName == name }
+            let active = mine.filter { chain.validators[$0.rawValue].isActive(at: chain.epoch) }.count
+            let bonded = mine.filter { reth.minipools[$0]?.closed == false }.reduce(UInt128(0)) { $0 + reth.minipools[$1]!.bondWei }
+            return .object([
+                "name": .string(name), "pool": .string(record.pool), "validators": .ids(mine), "activeValidators": .int(active),
+                "commissionBips": record.commissionBips.map { .int($0) } ?? .null, "bondWei": .amount(bonded),
+                "feesEarnedWei": .amount(reth.nodeRewardsWei[name] ?? 0), "balanceWei": .amount(accounts[name]?.balanceWei ?? 0),
+            ])
         }
         let mine = steth.validators.filter { steth.operatorOf[$0] == name }
         var active = 0
@@ -136,6 +132,7 @@ extension LedgerDomain {
             "stethWei": .amount(steth.stethWei(of: account)),
             "stethShares": .amount(steth.shares(of: account)),
             "wstethWei": .amount(steth.wstethWei(of: account)),
+            "rethWei": .amount(reth.rethWei(of: account)),
         ]
     }
 
@@ -144,6 +141,7 @@ extension LedgerDomain {
     func liquidAudit() -> (poolEtherWei: UInt128, elRewardsWei: UInt128, checks: [String: JSON], ok: Bool) {
         let pool = steth
         let held = pool.bufferedWei + pool.withdrawalVaultWei + pool.elVaultWei + pool.queue.lockedEtherWei
+            + reth.depositPoolWei + reth.collateralWei
         var checks: [String: JSON] = [:]
         var ok = true
         if let shares = pool.shares {

@@ -25,6 +25,7 @@ extension LedgerDomain {
             "outflowsWei": .amount(outflowsWei),
             "lastEpochInLeak": .bool(lastEpochInLeak),
             "steth": steth.snapshot,
+            "reth": reth.snapshot,
             "nodeOperators": .object(nodeOperators.mapValues(\.json)),
             "schedules": .object(schedules.mapValues(\.json)),
         ])
@@ -67,6 +68,7 @@ extension LedgerDomain {
         chain = try Self.restoreChain(try snapshot.object("chain"))
         // Absent in snapshots taken before liquid staking: the pools are then empty.
         if let stethJSON = snapshot["steth"] { steth = try StethPool(snapshot: stethJSON) }
+        if let rethJSON = snapshot["reth"] { reth = try RethPool(snapshot: rethJSON) }
         if case .object(let operators)? = snapshot["nodeOperators"] {
             for (name, value) in operators { nodeOperators[name] = try NodeOperatorRecord(body: value) }
         }

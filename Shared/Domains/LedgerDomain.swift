@@ -40,8 +40,9 @@ public struct LedgerDomain: ServiceDomain {
     /// ETH that entered and left the books from outside.
     public internal(set) var inflowsWei: UInt128 = 0
     public internal(set) var outflowsWei: UInt128 = 0
-    /// The rebasing liquid-staking pool.
+    /// The rebasing liquid-staking pool, and the exchange-rate one.
     var steth = StethPool()
+    var reth = RethPool()
     /// Node operators mirrored from stakeline-operators, and pools' report schedules from rewards.
     var nodeOperators: [String: NodeOperatorRecord] = [:]
     var schedules: [String: PoolSchedule] = [:]
@@ -101,6 +102,10 @@ public struct LedgerDomain: ServiceDomain {
             applyPoolValidator(index: index, operatorName: must(event) { body throws(ContractError) in try body.string("operator") })
             return
         }
+        if owner == RethPool.owner {
+            applyMinipool(event, index: index)
+            return
+        }
         let handle = ownerHandle(owner)
         let performance = ownerPerformance[owner] ?? .ideal
         do {
@@ -130,6 +135,14 @@ public struct LedgerDomain: ServiceDomain {
             let amountWei = UInt128(withdrawal.amountGwei) * weiPerGwei
             if owner == StethPool.owner {
                 steth.withdrawalVaultWei += amountWei
+                continue
+            }
+            if owner == RethPool.owner {
+                let (operatorName, nodeWei) = reth.split(sweptWei: amountWei, full: withdrawal.full, from: withdrawal.validator)
+                if nodeWei > 0 {
+                    accounts[operatorName, default: Account()].balanceWei += nodeWei
+                    accounts[operatorName]!.withdrawalsReceivedWei += nodeWei
+                }
                 continue
             }
             accounts[owner]!.balanceWei += amountWei

@@ -66,6 +66,23 @@ struct StethPool: Sendable, Equatable {
     /// ETH per share × 1e27 (1e27 before the first stake).
     var shareRateE27: UInt128 { shares?.shareRateE27 ?? 1_000_000_000_000_000_000_000_000_000 }
 
+    /// Annualised growth of the rate between the oldest report of the last 7 days (1575 epochs)
+    /// and the latest, in bips (floor); nil without two reports in the window. Rates in E27.
+    static func aprBips7d(_ history: [RatePoint]) -> UInt64? {
+        guard let latest = history.last,
+            let oldest = history.first(where: { latest.epoch - $0.epoch <= 7 * 225 }),
+            oldest.epoch < latest.epoch, oldest.totalShares > 0, latest.totalShares > 0
+        else { return nil }
+        let e27: UInt128 = 1_000_000_000_000_000_000_000_000_000
+        guard let now = try? FixedPoint.mulDivFloor(latest.pooledEtherWei, e27, latest.totalShares),
+            let then = try? FixedPoint.mulDivFloor(oldest.pooledEtherWei, e27, oldest.totalShares), then > 0
+        else { return nil }
+        guard now > then else { return 0 }
+        let epochsPerYear: UInt128 = 82_181
+        let bips = (try? FixedPoint.mulDivFloor((now - then) * 10_000, epochsPerYear, then * UInt128(latest.epoch - oldest.epoch))) ?? 0
+        return UInt64(min(bips, UInt128(UInt64.max)))
+    }
+
     // MARK: Balances
 
     func stethWei(of account: String) -> UInt128 { shares?.balanceWei(of: HolderID(account)) ?? 0 }
