@@ -65,7 +65,9 @@ extension LedgerDomain {
             throw ContractError(.invalidArgument, "body.limit must be 1 … 1000, got \(limit)")
         }
         let candidates: [ValidatorIndex]
-        if let owner {
+        if let owner, owner == StethPool.owner || owner == RethPool.owner {
+            candidates = owner == StethPool.owner ? steth.validators : reth.order
+        } else if let owner {
             candidates = accounts[try AccountName.validated(owner, field: "body.owner")]?.validators ?? []
         } else {
             candidates = chain.validators.indices.map(ValidatorIndex.init)
@@ -83,7 +85,10 @@ extension LedgerDomain {
 
     func accountView(_ rawName: String) throws(ContractError) -> JSON {
         let name = try AccountName.validated(rawName, field: "body.account")
-        let account = try existingAccount(name)
+        // A holder of pool tokens that never held ETH here (a transfer's recipient, an
+        // operator paid in fees, the treasury) has an account all the same.
+        let holdsTokens = steth.shares(of: name) > 0 || steth.wstethWei(of: name) > 0 || reth.rethWei(of: name) > 0
+        let account = holdsTokens ? (accounts[name] ?? Account()) : try existingAccount(name)
         var validatorBalance: UInt128 = 0
         var rewards: UInt128 = 0
         var penalties: UInt128 = 0
