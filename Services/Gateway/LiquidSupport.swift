@@ -40,14 +40,14 @@ extension InputParsing {
         return token
     }
 
-    /// A number of stETH shares in decimals, like an amount (`1.5`, at most 18 decimals): one
-    /// share is 10¹⁸ of the base units the ledger counts → base units.
+    /// A number of stETH shares: a whole number of the ledger's share units, digits only, as
+    /// `account show` and `--json` give them (shares are counted, not divided into decimals).
     static func shares(_ text: String, name: String) throws(InputError) -> UInt128 {
-        do {
-            return try EtherAmount.parse(text, decimals: 18, field: name)
-        } catch {
-            throw InputError("\(name) '\(text)' must be a number of shares in decimals such as 1.5 (at most 18 decimals)")
+        guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
+            throw InputError("\(name) '\(text)' must be a whole number of shares, digits only (as 'stakeline account show' gives them)")
         }
+        guard let value = UInt128(text) else { throw InputError("\(name) '\(text)' is too large") }
+        return value
     }
 
     /// The body of `ledger.transfer` from `stakeline transfer FROM TO [AMOUNT TOKEN] [--shares N [steth]]`.
@@ -89,12 +89,20 @@ extension Format {
         return self.token(wei: value, token, exact: exact)
     }
 
-    /// Share base units as `1.234567 shares` (10¹⁸ base units a share, like a token).
-    static func shares(_ value: UInt128, exact: Bool) -> String { ether(wei: value, exact: exact) + " shares" }
+    /// Shares as the whole number they are, grouped: `1,234,567 shares`.
+    static func shares(_ value: UInt128) -> String { grouped(String(value)) + " shares" }
 
-    static func shares(_ object: JSON, _ key: String, exact: Bool) -> String {
+    static func shares(_ object: JSON, _ key: String) -> String {
         guard let value = try? object.amount(key) else { return "?" }
-        return shares(value, exact: exact)
+        return shares(value)
+    }
+
+    /// A basis-point field, as a JSON number or (as some results send it) a decimal string.
+    static func bips(_ object: JSON, _ key: String) -> UInt64? {
+        switch object[key] {
+        case .number(let text)?, .string(let text)?: UInt64(text)
+        default: nil
+        }
     }
 
     /// A rate scaled by 10²⁷ (`shareRateE27`) as ETH: 9 decimals, rounded down, or exactly.

@@ -31,7 +31,7 @@ enum LiquidView {
         var rows: [(String, String)] = []
         switch pool {
         case .steth:
-            rows.append(("Shares minted", Format.shares(result, "sharesMinted", exact: exact)))
+            rows.append(("Shares minted", Format.shares(result, "sharesMinted")))
         case .reth:
             if result["feeWei"] != nil { rows.append(("Deposit fee", Format.ether(result, "feeWei", exact: exact) + " (stays in the pool)")) }
             rows.append(("rETH minted", Format.token(result, "rethMinted", .reth, exact: exact)))
@@ -63,12 +63,12 @@ enum LiquidView {
         if let asked {
             head += Format.token(wei: asked, token, exact: exact)
         } else if let shares {
-            head += Format.shares(shares, exact: exact) + " of \(token.symbol)"
+            head += Format.shares(shares) + " of \(token.symbol)"
         } else {
             head += token.symbol
         }
         head += " from \(from) to \(to)"
-        if asked != nil, let shares { head += " (\(Format.shares(shares, exact: exact)) moved)" }
+        if asked != nil, let shares { head += " (\(Format.shares(shares)) moved)" }
         var lines = [head]
         guard let credited = try? result.amount("amountCreditedWei") else {
             lines.append("\(to) received: ? (the reply has no amountCreditedWei)")
@@ -89,7 +89,7 @@ enum LiquidView {
             lines.append("  \(token.symbol) is held as shares, and \(EtherAmount.format(asked)) \(token.symbol) is not a whole number of "
                 + "shares at today's rate: the shares moved (rounded down) are worth \(short) wei less.")
             lines.append("  To move an exact number of shares (a whole balance, say), transfer by shares: "
-                + "stakeline transfer \(from) \(to) --shares N (stakeline account show \(from) --exact shows them).")
+                + "stakeline transfer \(from) \(to) --shares N (stakeline account show \(from) shows them).")
         } else {
             received += ": \(credited - asked) wei more than asked"
             lines.append(received)
@@ -103,8 +103,9 @@ enum LiquidView {
         let account = string(result, "account")
         var line = "\(account) wrapped \(Format.token(result, "amountWei", .steth, exact: exact)) into "
             + Format.token(result, "wstethWei", .wsteth, exact: exact)
-        if result["sharesMoved"] != nil { line += " (\(Format.shares(result, "sharesMoved", exact: exact)) into the wrapper)" }
-        return [line, "wstETH does not rebase: its balance stays put while each unit is worth more stETH after every positive report."]
+        if result["sharesMoved"] != nil { line += " (\(Format.shares(result, "sharesMoved")) into the wrapper)" }
+        return [line] + balances(result, exact: exact)
+            + ["wstETH does not rebase: its balance stays put while each unit is worth more stETH after every positive report."]
     }
 
     static func unwrap(_ result: JSON, exact: Bool) -> [String] {
@@ -112,14 +113,23 @@ enum LiquidView {
         let burnt = result["wstethWei"] != nil ? "wstethWei" : "amountWei"
         var line = "\(account) unwrapped \(Format.token(result, burnt, .wsteth, exact: exact)) into "
             + Format.token(result, "stethCreditedWei", .steth, exact: exact)
-        if result["sharesMoved"] != nil { line += " (\(Format.shares(result, "sharesMoved", exact: exact)) back from the wrapper)" }
-        return [line]
+        if result["sharesMoved"] != nil { line += " (\(Format.shares(result, "sharesMoved")) back from the wrapper)" }
+        return [line] + balances(result, exact: exact)
+    }
+
+    /// `Balances now: 3.000000 stETH, 1.000000 wstETH` from whichever balances a result carries.
+    static func balances(_ result: JSON, exact: Bool) -> [String] {
+        let parts = [("stethBalanceWei", LiquidToken.steth), ("wstethBalanceWei", .wsteth), ("rethBalanceWei", .reth)]
+            .filter { result[$0.0] != nil }
+            .map { Format.token(result, $0.0, $0.1, exact: exact) }
+        return parts.isEmpty ? [] : ["Balances now: " + parts.joined(separator: ", ")]
     }
 
     static func unstake(_ result: JSON, exact: Bool) -> [String] {
         let account = string(result, "account")
         return ["\(account) unstaked \(Format.token(result, "amountWei", .reth, exact: exact)) for "
             + "\(Format.ether(result, "ethWei", exact: exact)), paid from the reth deposit pool into \(account)'s ETH"]
+            + balances(result, exact: exact)
     }
 
     // MARK: withdrawals
@@ -130,14 +140,15 @@ enum LiquidView {
                                     now: UInt64?, exact: Bool) -> [String] {
         let requests = (try? result.array("requests")) ?? []
         var lines = ["\(account) requested a withdrawal of \(Format.token(wei: asked, token.token, exact: exact))"
-            + (token == .wsteth ? " (unwrapped to stETH first)" : "")]
+            + (token == .wsteth ? " (unwrapped first" + (result["stethWei"] != nil
+                ? " to \(Format.token(result, "stethWei", .steth, exact: exact)))" : " to stETH)") : "")]
         if requests.count == 1, let request = requests.first {
             lines.append("  Request \(id(request)): \(Format.token(request, "amountWei", .steth, exact: exact)), "
-                + "\(Format.shares(request, "shares", exact: exact)) locked")
+                + "\(Format.shares(request, "shares")) locked")
         } else if !requests.isEmpty {
             lines.append("  Split into \(requests.count) requests (at most 1000 ETH each):")
             let rows = requests.map { [id($0), Format.ether($0, "amountWei", exact: exact, unit: false),
-                                       Format.ether($0, "shares", exact: exact, unit: false)] }
+                                       Format.grouped((try? $0.amount("shares")).map(String.init) ?? "?")] }
             lines += Format.table(["ID", "AMOUNT (stETH)", "SHARES LOCKED"], rows, rightAligned: [0, 1, 2]).map { "  " + $0 }
         }
         if let expected = (try? result.optionalUInt64("expectedFinalizationEpoch")) ?? nil {
@@ -166,7 +177,7 @@ enum LiquidView {
         }
         return [
             id(request), string(request, "account"),
-            Format.ether(request, "amountWei", exact: exact, unit: false), Format.ether(request, "shares", exact: exact, unit: false),
+            Format.ether(request, "amountWei", exact: exact, unit: false), Format.grouped((try? request.amount("shares")).map(String.init) ?? "?"),
             status, claimable, Format.epoch(request, "requestEpoch"), finalization,
         ]
     }
@@ -212,7 +223,7 @@ enum LiquidView {
         switch name {
         case .steth:
             rows.append(("Total pooled", eth("totalPooledWei")))
-            rows.append(("Total shares", Format.shares(pool, "totalShares", exact: exact)))
+            rows.append(("Total shares", Format.shares(pool, "totalShares")))
             rows.append(("Share rate", (try? pool.amount("shareRateE27")).map { "1 share = \(Format.rate(e27: $0, exact: exact)) ETH" } ?? "?"))
         case .reth:
             rows.append(("Total ETH", eth("totalEthWei")))
@@ -220,28 +231,45 @@ enum LiquidView {
             rows.append(("Exchange rate", (try? pool.amount("shareRateE27")).map { "1 rETH = \(Format.rate(e27: $0, exact: exact)) ETH" } ?? "?"))
         }
         rows.append(("APR (7 days)", ((try? pool.optionalUInt64("aprBips7d")) ?? nil).map(Format.percent(bips:)) ?? "— (no reports in the last 7 days)"))
-        rows.append(("Buffered", eth("bufferedWei")))
+        if pool["bufferedWei"] != nil { rows.append(("Buffered", eth("bufferedWei"))) }
         if pool["depositPoolWei"] != nil { rows.append(("Deposit pool", eth("depositPoolWei"))) }
         if let fee = (try? pool.optionalUInt64("depositFeeBips")) ?? nil { rows.append(("Deposit fee", Format.percent(bips: fee))) }
-        rows.append(("CL balance", eth("clBalanceWei") + " (as last reported)"))
+        if pool["collateralWei"] != nil { rows.append(("Collateral", eth("collateralWei") + " (the users' part of minipools' swept ETH)")) }
+        if pool["clBalanceWei"] != nil {
+            let validators = ((try? pool.optionalUInt64("clValidators")) ?? nil).map { " in \($0) validator\($0 == 1 ? "" : "s")" } ?? ""
+            rows.append(("CL balance", eth("clBalanceWei") + validators + " (as last reported)"))
+        }
+        if pool["withdrawalVaultWei"] != nil || pool["elVaultWei"] != nil {
+            rows.append(("Vaults", "withdrawals \(eth("withdrawalVaultWei")), EL rewards \(eth("elVaultWei")) (collected at the next report)"))
+        }
         if pool["wrappedShares"] != nil {
-            rows.append(("Wrapped", Format.shares(pool, "wrappedShares", exact: exact) + " held by the wrapper (wstETH)"))
+            var text = Format.shares(pool, "wrappedShares") + " held by the wrapper"
+            if pool["wstethSupplyWei"] != nil { text += " for " + Format.token(pool, "wstethSupplyWei", .wsteth, exact: exact) }
+            rows.append(("Wrapped", text))
         }
         let last = (try? pool.optionalUInt64("lastReportEpoch")) ?? nil
-        rows.append(("Last report", last.map { "epoch \($0)" } ?? "none yet"))
-        if let next = (try? pool.optionalUInt64("nextReportEpoch")) ?? nil { rows.append(("Next report", Format.epochFromNow(next, now: now))) }
+        // Reports fall on multiples of the interval, never at epoch 0: 0 means none yet.
+        rows.append(("Last report", last.flatMap { $0 == 0 ? nil : "epoch \($0)" } ?? "none yet"))
+        if let next = (try? pool.optionalUInt64("nextReportEpoch")) ?? nil {
+            var text = Format.epochFromNow(next, now: now)
+            if let interval = (try? pool.optionalUInt64("reportIntervalEpochs")) ?? nil { text += "; every \(Format.wait(epochs: interval))" }
+            rows.append(("Next report", text))
+        }
         if let fees = pool["feesPaidWei"], fees != .null {
             rows.append(("Fees paid", "operators \(Format.ether(fees, "operatorsWei", exact: exact)), "
                 + "treasury \(Format.ether(fees, "treasuryWei", exact: exact))"))
         }
+        if let rewards = pool["nodeRewardsWei"], case .object(let byOperator) = rewards {
+            let parts = byOperator.keys.sorted().map { name in
+                name + " " + ((try? rewards.amount(name)).map { Format.ether(wei: $0, exact: exact) + " ETH" } ?? "?")
+            }
+            rows.append(("Node rewards", parts.isEmpty ? "none yet" : parts.joined(separator: ", ")))
+        }
+        if pool["shortfallWei"] != nil { rows.append(("Shortfall", eth("shortfallWei") + " (losses beyond the bonds)")) }
         if let queue = pool["withdrawalQueue"], queue != .null {
             var text = Format.token(queue, "unfinalizedWei", .steth, exact: exact) + " unfinalized"
-            if let count = queue["requests"]?.integer {
-                text += " in \(count) request\(count == 1 ? "" : "s")"
-            } else if let requests = try? queue.array("requests") {
-                text += " in \(requests.count) request\(requests.count == 1 ? "" : "s")"
-            }
             if let wait = (try? queue.optionalUInt64("expectedWaitEpochs")) ?? nil { text += "; expected wait " + Format.wait(epochs: wait) }
+            if let count = queue["requests"]?.integer { text += " (\(count) request\(count == 1 ? "" : "s") to date)" }
             rows.append(("Withdrawal queue", text))
         }
         if let bunker = try? pool.bool("bunkerMode") {
@@ -258,7 +286,7 @@ enum LiquidView {
         guard let held, held != .null else { return "none" }
         let epoch = try? held.uint64("epoch")
         var text = (epoch.map { "epoch \($0)" } ?? "epoch ?") + ": " + ((try? held.string("reason")) ?? "?")
-        if let growth = (try? held.optionalUInt64("annualisedGrowthBips")) ?? nil {
+        if let growth = Format.bips(held, "annualisedGrowthBips") {
             text += " (annualised growth \(Format.percent(bips: growth)))"
         }
         if let epoch, let lastReport, lastReport > epoch {
@@ -304,7 +332,7 @@ enum LiquidView {
         if steth || shares {
             var text = steth ? Format.token(account, "stethWei", .steth, exact: exact) : ""
             if shares {
-                let count = Format.shares(account, "stethShares", exact: exact)
+                let count = Format.shares(account, "stethShares")
                 text += steth ? " (\(count))" : count
             }
             rows.append(("stETH", text))

@@ -148,6 +148,9 @@ extension LiquidView {
     /// What a node deposit adds to the validator: the bond, the pool's part, the commission.
     static func nodeDeposit(_ result: JSON, exact: Bool) -> [(String, String)] {
         var rows: [(String, String)] = []
+        if result["depositedGwei"] == nil, result["amountGwei"] != nil {
+            rows.append(("Deposited", Format.ether(result, "amountGwei", exact: exact)))
+        }
         if let operatorName = try? result.string("operator") { rows.append(("Operator", operatorName)) }
         if let bond = try? result.amount("bondWei") {
             rows.append(("Bond", Format.ether(wei: bond, exact: exact) + " ETH from the operator"))

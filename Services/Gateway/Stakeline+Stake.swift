@@ -46,7 +46,7 @@ extension Stakeline {
                 rounded down, so the receiver can be credited 1–2 wei less than asked (the reply \
                 always says what was credited). --shares moves an exact number of shares instead. \
                 Acts as FROM unless --as says otherwise. Examples: stakeline transfer alice bob 1.5 steth; \
-                stakeline transfer alice bob --shares 1.25
+                stakeline transfer alice bob --shares 1000000000000000000
                 """)
 
         @OptionGroup var global: GlobalOptions
@@ -63,7 +63,7 @@ extension Stakeline {
         @Argument(help: "The token: steth, wsteth or reth (with --shares: steth, or left out).")
         var token: String?
 
-        @Option(help: "Move exactly this many stETH shares instead of an amount, in decimals (1 share = 10^18 base units).")
+        @Option(help: "Move exactly this many stETH shares instead of an amount: a whole number, as 'stakeline account show' gives them.")
         var shares: String?
 
         func body() throws -> [String: JSON] {
