@@ -298,6 +298,9 @@ public final class ServiceRuntime<Domain: ServiceDomain>: Service, Sendable {
         var recentHead = 0
         /// Stored replies of the group being handled that were not in `recent`.
         var prefetched: [String: StoredReply] = [:]
+        /// `Domain.queryTypes`, read once: a domain may compute it (a new Set per call), and it
+        /// is asked twice per command.
+        let queryTypes = Domain.queryTypes
         var pending = PendingCommit()
 
         /// Every command id ever journaled: a retry is "maybe seen", a new command certainly not.
@@ -360,7 +363,7 @@ public final class ServiceRuntime<Domain: ServiceDomain>: Service, Sendable {
 
         /// Commands that change state: journaled, and answered from their stored reply on retry.
         func isJournaled(_ type: String) -> Bool {
-            type != "status" && type != "events.since" && !Domain.queryTypes.contains(type)
+            type != "status" && type != "events.since" && !queryTypes.contains(type)
         }
 
         func prefetchReplies(_ ids: [String]) -> [String: StoredReply] {
@@ -411,7 +414,7 @@ public final class ServiceRuntime<Domain: ServiceDomain>: Service, Sendable {
                 break
             }
             let context = CommandContext(actor: command.actor, roles: runtime.options.roles, nextSeq: nextSeq)
-            if Domain.queryTypes.contains(command.type) {
+            if queryTypes.contains(command.type) {
                 // Queries read the state in memory, which may be ahead of the disk: their replies
                 // wait behind the batch in flight like every other reply.
                 let outcome: ReplyEnvelope.Outcome
