@@ -63,6 +63,8 @@ public final class ServiceRuntime<Domain: ServiceDomain>: Service, Sendable {
     /// Batches pushed to `commits` whose replies are not yet sent. Only the apply thread adds to
     /// it, so once it reads 0 the journal thread has nothing and gets nothing until it pushes.
     private let commitsInFlight = Atomic<Int>(0)
+    /// The largest group the apply thread commits itself (see `ApplyLoop.flush`).
+    static var inlineCommitRepliesMax: Int { 8 }
     private let durableSeq = Atomic<UInt64>(0)
     private let startedAt = ContinuousClock.now
     private let threads: Mutex<[OwnedThread]> = Mutex([])
@@ -378,12 +380,15 @@ public final class ServiceRuntime<Domain: ServiceDomain>: Service, Sendable {
         }
 
         /// Hands the group to the journal thread, or commits it right here when that thread is
-        /// idle and no input waits: a lone command then skips one thread wake-up (~15–20 µs
-        /// here, more in the tail). When input waits, the hand-off lets the next group be
-        /// applied while this one is committed (group commit, pipelined).
+        /// idle, no input waits and the group is small: a lone command then skips one thread
+        /// wake-up (~15–20 µs here, more in the tail). A large group or waiting input means
+        /// load, and then the hand-off lets the next group be applied while this one is
+        /// committed (group commit, pipelined); one wake-up is nothing beside its fsync.
         mutating func flush() {
             guard !pending.isEmpty || pending.snapshot != nil else { return }
-            if runtime.commitsInFlight.load(ordering: .acquiring) == 0 && runtime.inbox.count == 0 {
+            if pending.replies.count <= ServiceRuntime.inlineCommitRepliesMax
+                && runtime.commitsInFlight.load(ordering: .acquiring) == 0 && runtime.inbox.count == 0
+            {
                 runtime.commitAndSend([pending])
             } else {
                 runtime.commitsInFlight.add(1, ordering: .relaxed)
