@@ -204,10 +204,38 @@ func commandBytes(_ index: Int) -> (id: String, bytes: [UInt8]) {
     return (id, command.encoded())
 }
 
+/// The disk's floor under a FULL commit: rewrite `pageCount` 4 KiB pages in place and
+/// `fdatasync`, as a one-command commit does to the WAL once it has reached its size. The VM's
+/// flush latency moves with the host's load, so every durable figure is printed beside it.
+func fdatasyncFloor(directory: URL, pageCount: Int = 3, count: Int = 2000) -> Histogram<UInt64> {
+    let path = directory.appendingPathComponent("fdatasync-probe").path
+    let fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0o644)
+    precondition(fd >= 0, "cannot open \(path)")
+    defer { close(fd); unlink(path) }
+    let page = [UInt8](repeating: 0x5a, count: 4096)
+    for index in 0..<pageCount { _ = pwrite(fd, page, page.count, off_t(index * 4096)) }
+    _ = fdatasync(fd)
+    var histogram = Histogram<UInt64>(numberOfSignificantValueDigits: .three)
+    for _ in 0..<count {
+        let start = ContinuousClock.now
+        for index in 0..<pageCount {
+            precondition(pwrite(fd, page, page.count, off_t(index * 4096)) == page.count, "pwrite failed")
+        }
+        precondition(fdatasync(fd) == 0, "fdatasync failed")
+        _ = histogram.record(microseconds(since: start))
+    }
+    return histogram
+}
+
 for durability in [Journal.Durability.full, .normal] {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("busbench-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
+    if durability == .full {
+        let floor = fdatasyncFloor(directory: directory)
+        line("disk floor: 3 pages rewritten + fdatasync, 2000 times",
+             "p50 \(floor.valueAtPercentile(50)) µs, p99 \(floor.valueAtPercentile(99)) µs, p99.9 \(floor.valueAtPercentile(99.9)) µs")
+    }
     let journal = try Journal(path: directory.appendingPathComponent("bench.sqlite").path, durability: durability)
     let endpoint = LoopbackPort.endpoint()
     let runtime = try ServiceRuntime<PlumbingDomain<BenchIdentity>>(

@@ -41,6 +41,7 @@ public final class Journal: Sendable {
     public let durability: Durability
 
     private let pool: DatabasePool
+    private let checkpointer: JournalCheckpointer
     /// `lastSeq` cached; written only by the writer while it holds GRDB's writer lock, after the
     /// transaction committed, so readers never see a seq that is not yet durable.
     private let state: Mutex<State>
@@ -52,7 +53,16 @@ public final class Journal: Sendable {
         /// Set when a commit failed in SQLite or the file system: what is on disk is then
         /// uncertain (see `JournalError.Code.failed`), so no further write is accepted.
         var failure: String?
+        /// WAL frames written since the last checkpoint request, as estimated per commit.
+        var walFramesSinceCheckpoint = 0
     }
+
+    /// WAL frames (pages) after which a commit asks the background checkpointer to run: SQLite's
+    /// default automatic threshold, which keeps the WAL around 4 MiB.
+    static let checkpointEveryFrames = 1000
+    /// The writer's own automatic checkpoint (`wal_autocheckpoint`), a backstop 10× beyond
+    /// `checkpointEveryFrames`: reached only if background checkpoints can not keep up.
+    static let walAutocheckpointFallbackPages = 10_000
 
     /// Opens (creating if needed) the journal at `path`.
     ///
@@ -93,6 +103,9 @@ public final class Journal: Sendable {
             let level = try pool.writeWithoutTransaction { db in
                 let synchronous = durability == .full ? "FULL" : "NORMAL"
                 try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+                // Checkpoints run beside the writer (JournalCheckpointer); SQLite's own, inside
+                // a COMMIT, only if those fall far behind.
+                try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Journal.walAutocheckpointFallbackPages)")
                 return try Int.fetchOne(db, sql: "PRAGMA synchronous")
             }
             precondition(level == (durability == .full ? 2 : 1), "PRAGMA synchronous did not take")
@@ -101,11 +114,21 @@ public final class Journal: Sendable {
                 try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM events") ?? 0
             }
             precondition(maxSeq >= 0, "negative seq in journal \(path)")
+            let checkpointer = try JournalCheckpointer(
+                path: path, synchronous: durability == .full ? "FULL" : "NORMAL",
+                label: "journal-checkpoint:\((path as NSString).lastPathComponent)")
             self.pool = pool
+            self.checkpointer = checkpointer
             self.state = Mutex(State(lastSeq: UInt64(maxSeq), lockFD: lockFD, isClosed: false, failure: nil))
         } catch {
             Journal.releaseLock(lockFD)
             throw JournalError(.storage, "cannot open journal \(path): \(error)", cause: error)
+        }
+        // A failed checkpoint may have left the database file half-written behind a failed
+        // fsync: like a failed commit, it stops every later write (the service exits 75).
+        checkpointer.start { [weak self, path] failure in
+            let message = "journal \(path): \(failure); whether the database file is intact is known only after reopening"
+            self?.state.withLock { if $0.failure == nil { $0.failure = message } }
         }
     }
 
@@ -117,6 +140,7 @@ public final class Journal: Sendable {
         guard wasOpen else { return }
         // Close the connections before releasing the lock, so that the next opener never
         // overlaps with them.
+        try? checkpointer.stop()
         try? pool.close()
         state.withLock { Journal.releaseLock($0.lockFD) }
     }
@@ -131,6 +155,7 @@ public final class Journal: Sendable {
         guard wasOpen else { return }
         defer { state.withLock { Journal.releaseLock($0.lockFD) } }
         do {
+            try checkpointer.stop()
             try pool.close()
         } catch {
             throw JournalError(.storage, "cannot close journal \(path): \(error)", cause: error)
@@ -169,10 +194,7 @@ public final class Journal: Sendable {
             let lastSeqBefore = try self.lastSeqWhileWriting()
             let lastSeqAfter = try Journal.checkEvents(batch.events, after: lastSeqBefore)
             do {
-                try db.inTransaction(.immediate) {
-                    try Journal.insert(batch, into: db)
-                    return .commit
-                }
+                try Journal.inCachedTransaction(db) { try Journal.insert(batch, into: db) }
             } catch let error as DatabaseError
                 where error.resultCode == .SQLITE_CONSTRAINT
                 && error.message?.contains("replies.command_id") == true
@@ -189,9 +211,19 @@ public final class Journal: Sendable {
                 self.state.withLock { $0.failure = message }
                 throw JournalError(.storage, message, cause: error)
             }
-            self.state.withLock { $0.lastSeq = lastSeqAfter }
+            let checkpointDue = self.state.withLock { state -> Bool in
+                state.lastSeq = lastSeqAfter
+                state.walFramesSinceCheckpoint += batch.estimatedWALFrames
+                guard state.walFramesSinceCheckpoint >= Journal.checkpointEveryFrames else { return false }
+                state.walFramesSinceCheckpoint = 0
+                return true
+            }
+            if checkpointDue { self.checkpointer.request() }
         }
     }
+
+    /// Background checkpoints completed since open (for tests).
+    package var backgroundCheckpointCount: Int { checkpointer.completedCount }
 
     /// The most events one `events(after:limit:)` returns, whatever `limit` asks: bounds the
     /// memory a catch-up request can take (about 10_000 × the envelope size).
@@ -482,6 +514,22 @@ extension Journal {
         }
     }
 
+    /// `BEGIN IMMEDIATE … COMMIT` around `body`, rolled back if anything throws. Unlike
+    /// `Database.inTransaction`, which compiles both statements again on every call (a
+    /// noticeable share of a one-command commit), the two statements stay prepared.
+    private static func inCachedTransaction(_ db: Database, _ body: () throws -> Void) throws {
+        try db.cachedStatement(sql: "BEGIN IMMEDIATE TRANSACTION").execute()
+        do {
+            try body()
+            try db.cachedStatement(sql: "COMMIT TRANSACTION").execute()
+        } catch {
+            // A no-op when SQLite already rolled back (e.g. after an I/O error); the first
+            // error is the one that tells what happened.
+            try? db.rollback()
+            throw error
+        }
+    }
+
     private static func insert(_ batch: JournalBatch, into db: Database) throws {
         if !batch.events.isEmpty {
             let statement = try db.cachedStatement(
@@ -596,6 +644,15 @@ public struct JournalBatch: Sendable {
     public var cursors: [String: UInt64]
     public init(events: [StoredEvent] = [], replies: [StoredReply] = [], cursors: [String: UInt64] = [:]) {
         self.events = events; self.replies = replies; self.cursors = cursors
+    }
+    /// Roughly the WAL pages a commit of this batch appends: the leaf pages of `events`, of
+    /// `replies` and of its index, plus the bytes spilling over into new pages. Only paces the
+    /// checkpoints; SQLite's backstop bounds the WAL whatever the estimate.
+    var estimatedWALFrames: Int {
+        var bytes = 0
+        for event in events { bytes += event.envelope.count + event.type.utf8.count + 16 }
+        for reply in replies { bytes += 2 * reply.commandID.utf8.count + reply.fingerprint.count + reply.reply.count + 16 }
+        return 3 + bytes / 4096
     }
 }
 

@@ -345,4 +345,29 @@ struct JournalTests {
         #expect(readerProblems.isEmpty, "\(readerProblems.prefix(5))")
         #expect(journal.lastSeq == total)
     }
+
+    @Test("checkpoints run beside the writer: requested by commits, the WAL stays bounded, nothing is lost")
+    func backgroundCheckpoints() throws {
+        let dir = try TempDirectory()
+        defer { dir.remove() }
+        let path = dir.path("j.sqlite")
+        let journal = try Journal(path: path, durability: .normal)
+        // One-command commits, as a lone client makes them: ~3 WAL frames each.
+        let total: UInt64 = 4000
+        for seq in 1...total { try journal.commit(ProbeContent.batch(seq...seq)) }
+        let deadline = ContinuousClock.now.advanced(by: .seconds(10))
+        while journal.backgroundCheckpointCount == 0 && ContinuousClock.now < deadline {
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        #expect(journal.backgroundCheckpointCount >= 1)
+        // The backstop (the writer's own automatic checkpoint) bounds the WAL whatever happens.
+        let walBytes = try #require(try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int)
+        #expect(walBytes <= (Journal.walAutocheckpointFallbackPages + 200) * (4096 + 24))
+        try journal.close()
+        let reopened = try Journal(path: path, durability: .normal)
+        #expect(reopened.lastSeq == total)
+        #expect(try reopened.events(after: total - 2, limit: 10) == [ProbeContent.event(total - 1), ProbeContent.event(total)])
+        #expect(try reopened.reply(forCommandID: ProbeContent.commandID(seq: 1)) == ProbeContent.storedReply(1))
+        try reopened.close()
+    }
 }

@@ -119,6 +119,36 @@ struct ServiceRuntimeTests {
         #expect(try harness.result("ledger.pings").uint64("pingCount") == 7)
     }
 
+    @Test("64 commands in flight: each gets its own seq once, committed inline or by the journal thread")
+    func manyInFlight() throws {
+        let harness = try RuntimeHarness()
+        let dealer = try ZMQSocket(harness.context, .dealer)
+        try dealer.connect(harness.endpoint)
+        let total = 600
+        var sent = 0
+        var seqs: [UInt64] = []
+        func send() throws {
+            let command = CommandEnvelope(id: "many-\(sent)", type: "ledger.ping", actor: "alice", body: .object([:]))
+            try dealer.send([command.encoded()])
+            sent += 1
+        }
+        while sent < 64 { try send() }
+        var poller = ZMQPoller([.socket(dealer)])
+        while seqs.count < total {
+            guard try poller.poll(timeoutMs: 5000)[0] else { Issue.record("no reply within 5 s"); return }
+            while let frames = try dealer.receive(dontWait: true) {
+                let reply = try ReplyEnvelope(bytes: frames.last!)
+                guard case .ok(let result) = reply.outcome else { Issue.record("\(reply.outcome)"); return }
+                seqs.append(try result.uint64("seq"))
+                if sent < total { try send() }
+            }
+        }
+        #expect(seqs.sorted() == (1...UInt64(total)).map { $0 })
+        #expect(harness.journal.lastSeq == UInt64(total))
+        #expect(try harness.result("ledger.pings").uint64("pingCount") == UInt64(total))
+        dealer.close()
+    }
+
     @Test("authority: the context refuses actors without the right, naming who and what")
     func authority() {
         let context = CommandContext(actor: "mallory", roles: Roles(admins: ["admin"], oracles: ["oracle"]), nextSeq: 1)
