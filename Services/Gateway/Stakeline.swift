@@ -18,6 +18,7 @@ struct Stakeline: ParsableCommand {
         version: StakelineVersion.current,
         subcommands: [
             Status.self, Eth.self, Validator.self, Epochs.self, Chain.self, Account.self, Audit.self,
+            Operator.self,
             Ping.self, Events.self, Raw.self,
         ]
     )
