@@ -70,7 +70,7 @@ extension Stakeline {
                     let body = try parsed()
                     let client = try GatewayClient(options: global)
                     let canonical = InputParsing.account(name)
-                    let actor = global.actor ?? Operator.naturalActor(pool: pool.rawValue, name: canonical, config: client.config)
+                    let actor = global.actor ?? Operator.naturalActor(pool: pool.rawValue, name: canonical, admins: client.config.roles.admin)
                     let result = try client.call(.operators, "operators.node.register", actor: actor, body: .object(body))
                     try client.waitForLedger(.operators, seq: try client.eventSeq(of: result, from: .operators))
                     if global.json { return Output.json(result) }
@@ -129,7 +129,7 @@ extension Stakeline {
                     } else {
                         let record = try client.call(.operators, "operators.node.show", actor: "stakeline",
                                                      body: .object(["name": .string(canonical)]))
-                        actor = Operator.naturalActor(pool: Operator.text(record, "pool"), name: canonical, config: client.config)
+                        actor = Operator.naturalActor(pool: Operator.text(record, "pool"), name: canonical, admins: client.config.roles.admin)
                     }
                     let result = try client.call(.operators, "operators.node.update", actor: actor, body: .object(body))
                     try client.waitForLedger(.operators, seq: try client.eventSeq(of: result, from: .operators))
@@ -213,8 +213,8 @@ extension Stakeline {
 extension Stakeline.Operator {
     /// Who registers or updates an operator when --as is not given: the first admin of the
     /// configuration for steth (curated), the operator itself for reth (permissionless).
-    static func naturalActor(pool: String, name: String, config: StackConfig) -> String {
-        pool == PoolOption.steth.rawValue ? (config.roles.admin.first ?? "admin") : name
+    static func naturalActor(pool: String, name: String, admins: [String]) -> String {
+        pool == PoolOption.steth.rawValue ? (admins.first ?? "admin") : name
     }
 
     static func text(_ object: JSON, _ key: String) -> String {
