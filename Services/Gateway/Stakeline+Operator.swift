@@ -34,7 +34,7 @@ extension Stakeline {
             @Argument(help: "The operator's name (an account name).")
             var name: String
 
-            @Option(help: "steth or reth.")
+            @Option(help: "The pool: steth (curated) or reth (permissionless).")
             var pool: PoolOption
 
             @Option(help: "Most validators it may run (0…100000; default 100).")
@@ -186,7 +186,7 @@ extension Stakeline {
 
             @OptionGroup var global: GlobalOptions
 
-            @Option(help: "Only this pool's operators: steth or reth.")
+            @Option(help: "Only this pool's operators.")
             var pool: PoolOption?
 
             func run() throws {
