@@ -10,25 +10,44 @@ import Benchmark
 final class Box<Value>: @unchecked Sendable {
     var value: Value
     init(_ value: Value) { self.value = value }
+
+    /// One in-place access for a whole loop of operations: a class property mutated per
+    /// operation would add a dynamic exclusivity check (begin/end access) to every one.
+    @inline(__always)
+    func mutate<Result>(_ body: (inout Value) -> Result) -> Result { body(&value) }
 }
 
 let ether: UInt128 = 1_000_000_000_000_000_000
 
-/// A pool of realistic size (≈9.6M ETH, rate ≈1.18) with `holderCount` holders.
-func makePool(holderCount: Int) -> SharePool {
+/// A pool of realistic size (≈9.6M ETH, rate ≈1.18) with `holderCount` holders, and the
+/// handles the benchmarks use (resolved here, once, as a service resolves IDs on arrival).
+struct PoolWorld {
+    var pool: SharePool
+    let fee: SharePool.FeeSplitHandles
+    let holder1: HolderHandle
+    let holder2: HolderHandle
+}
+
+func makePool(holderCount: Int) -> PoolWorld {
     var pool = try! SharePool(bootstrapWei: 1_000 * ether, depositMinimumWei: 1)
     try! pool.rebase(toPooledEtherWei: 1_180 * ether)
     let depositWei = 9_600_000 * ether / UInt128(holderCount)
     for number in 0..<holderCount {
         try! pool.deposit(depositWei + UInt128(number), for: HolderID("holder-\(number)"))
     }
-    return pool
+    let fee = pool.resolve(feeSplit)
+    return PoolWorld(pool: pool, fee: fee, holder1: pool.handle(of: "holder-1")!, holder2: pool.handle(of: "holder-2")!)
 }
 
 struct RestakingWorld {
     var book = AllocationBook()
     var ledger = RestakingLedger()
     let operatorSet = OperatorSetID(avs: "avs", setNumber: 1)
+    /// The ledger's handles (resolved once the world is built).
+    var operatorHandle = OperatorHandle(index: 0)
+    var strategyHandle = StrategyHandle(index: 0)
+    var staker1 = StakerHandle(index: 0)
+    var staker2 = StakerHandle(index: 0)
 }
 
 /// One operator, fully allocated to one set, with `stakerCount` delegated stakers.
@@ -45,8 +64,26 @@ func makeRestaking(stakerCount: Int) -> RestakingWorld {
         try! world.ledger.addShares(32 * ether + UInt128(number), to: staker, strategy: "stETH")
         try! world.ledger.delegate(staker, to: "op")
     }
+    world.operatorHandle = world.ledger.handle(of: "op")!
+    world.strategyHandle = world.ledger.handle(of: "stETH")!
+    world.staker1 = world.ledger.handle(of: "staker-1")!
+    world.staker2 = world.ledger.handle(of: "staker-2")!
     return world
 }
+
+/// One slash as the slashing service runs it: the magnitude book (by IDs), then the ledger
+/// (by handles) with the book's new max magnitude.
+@inline(__always)
+func slash(_ world: inout RestakingWorld) {
+    let slash = try! world.book.slash(
+        operator: "op", operatorSet: world.operatorSet, strategy: "stETH", wadToSlash: 1, epoch: 1)!
+    blackHole(try! world.ledger.slashOperatorShares(
+        operator: world.operatorHandle, strategy: world.strategyHandle, newMaxMagnitudeWad: slash.newMaxMagnitudeWad,
+        epoch: 1))
+}
+
+let feeSplit = SharePool.FeeSplit(
+    nodeOperators: "operators", nodeOperatorsFeeBips: 500, treasury: "treasury", treasuryFeeBips: 500)
 
 func makeIndex(holderCount: Int) -> RewardIndex<StakerID> {
     var index = RewardIndex<StakerID>()
@@ -62,7 +99,11 @@ let restaking1k = Box(makeRestaking(stakerCount: 1_000))
 let restaking1M = Box(makeRestaking(stakerCount: 1_000_000))
 let index1k = Box(makeIndex(holderCount: 1_000))
 let index1M = Box(makeIndex(holderCount: 1_000_000))
-let fee = SharePool.FeeSplit(nodeOperators: "operators", nodeOperatorsFeeBips: 500, treasury: "treasury", treasuryFeeBips: 500)
+
+/// 1000 holders of the 1M index, spread over it (resolved once, outside any measurement).
+let claimHolders1M: [RewardIndex<StakerID>.HolderHandle] = (0..<1_000).map {
+    index1M.value.handle(of: StakerID("staker-\($0 * 997)"))!
+}
 
 /// Metrics of the interleaved 1k-vs-1M comparisons (load on the shared machine drifts between
 /// benchmarks, so each of these alternates the two sizes inside every iteration).
@@ -72,8 +113,8 @@ let interleavedMetrics: [BenchmarkMetric] = [
     .custom("1M / 1k, percent", useScalingFactor: false),
 ]
 
-/// Runs 10 rounds of 100 operations on each size, alternating which goes first, and records
-/// the mean cost per operation of each and their ratio.
+/// Runs 10 rounds on each size (each closure runs 100 operations in one access), alternating
+/// which goes first, and records the mean cost per operation of each and their ratio.
 func interleaved(_ benchmark: Benchmark, small: () -> Void, large: () -> Void) {
     let clock = ContinuousClock()
     var smallTotal = Duration.zero
@@ -81,7 +122,7 @@ func interleaved(_ benchmark: Benchmark, small: () -> Void, large: () -> Void) {
     for round in 0..<10 {
         for sizeIsSmall in round.isMultiple(of: 2) ? [true, false] : [false, true] {
             let start = clock.now
-            for _ in 0..<100 { sizeIsSmall ? small() : large() }
+            sizeIsSmall ? small() : large()
             if sizeIsSmall { smallTotal += clock.now - start } else { largeTotal += clock.now - start }
         }
     }
@@ -139,7 +180,7 @@ let benchmarks: @Sendable () -> Void = {
     // MARK: Share pool.
 
     Benchmark("02 share conversion sharesForEtherFloor") { benchmark in
-        let pool = pool1M.value
+        let pool = pool1M.value.pool
         var amount: UInt128 = ether
         for _ in benchmark.scaledIterations {
             blackHole(try! pool.sharesForEtherFloor(amount))
@@ -148,78 +189,110 @@ let benchmarks: @Sendable () -> Void = {
     } setup: { _ = pool1M.value }
 
     Benchmark("03 transfer by amount, 1k holders") { benchmark in
-        for number in benchmark.scaledIterations {
-            let (from, to): (HolderID, HolderID) = number & 1 == 0 ? ("holder-1", "holder-2") : ("holder-2", "holder-1")
-            blackHole(try! pool1k.value.transfer(ether, from: from, to: to))
+        pool1k.mutate { world in
+            for number in benchmark.scaledIterations {
+                let (from, to) = number & 1 == 0 ? (world.holder1, world.holder2) : (world.holder2, world.holder1)
+                blackHole(try! world.pool.transfer(ether, from: from, to: to))
+            }
         }
     } setup: { _ = pool1k.value }
 
     Benchmark("04 transfer by amount, 1M holders") { benchmark in
-        for number in benchmark.scaledIterations {
-            let (from, to): (HolderID, HolderID) = number & 1 == 0 ? ("holder-1", "holder-2") : ("holder-2", "holder-1")
-            blackHole(try! pool1M.value.transfer(ether, from: from, to: to))
+        pool1M.mutate { world in
+            for number in benchmark.scaledIterations {
+                let (from, to) = number & 1 == 0 ? (world.holder1, world.holder2) : (world.holder2, world.holder1)
+                blackHole(try! world.pool.transfer(ether, from: from, to: to))
+            }
+        }
+    } setup: { _ = pool1M.value }
+
+    // The ID form: the same transfer plus one ID → handle lookup per party.
+    Benchmark("04b transfer by amount by ID, 1M holders") { benchmark in
+        pool1M.mutate { world in
+            for number in benchmark.scaledIterations {
+                let (from, to): (HolderID, HolderID) = number & 1 == 0 ? ("holder-1", "holder-2") : ("holder-2", "holder-1")
+                blackHole(try! world.pool.transfer(ether, from: from, to: to))
+            }
         }
     } setup: { _ = pool1M.value }
 
     Benchmark("05 rebase with fee mint, 1k holders") { benchmark in
-        for _ in benchmark.scaledIterations {
-            blackHole(try! pool1k.value.rebase(toPooledEtherWei: pool1k.value.pooledEtherWei + ether, fee: fee))
+        pool1k.mutate { world in
+            for _ in benchmark.scaledIterations {
+                blackHole(try! world.pool.rebase(toPooledEtherWei: world.pool.pooledEtherWei + ether, fee: world.fee))
+            }
         }
     } setup: { _ = pool1k.value }
 
     Benchmark("06 rebase with fee mint, 1M holders") { benchmark in
-        for _ in benchmark.scaledIterations {
-            blackHole(try! pool1M.value.rebase(toPooledEtherWei: pool1M.value.pooledEtherWei + ether, fee: fee))
+        pool1M.mutate { world in
+            for _ in benchmark.scaledIterations {
+                blackHole(try! world.pool.rebase(toPooledEtherWei: world.pool.pooledEtherWei + ether, fee: world.fee))
+            }
         }
     } setup: { _ = pool1M.value }
 
     // MARK: Slashing: magnitude slash plus the operator-share slash, 1 magnitude unit at a time.
 
     Benchmark("07 slash (book + ledger), 1k stakers") { benchmark in
-        for _ in benchmark.scaledIterations {
-            let slash = try! restaking1k.value.book.slash(
-                operator: "op", operatorSet: restaking1k.value.operatorSet, strategy: "stETH", wadToSlash: 1, epoch: 1)!
-            blackHole(try! restaking1k.value.ledger.slashOperatorShares(
-                operator: "op", strategy: "stETH", newMaxMagnitudeWad: slash.newMaxMagnitudeWad, epoch: 1))
+        restaking1k.mutate { world in
+            for _ in benchmark.scaledIterations { slash(&world) }
         }
     } setup: { _ = restaking1k.value }
 
     Benchmark("08 slash (book + ledger), 1M stakers") { benchmark in
-        for _ in benchmark.scaledIterations {
-            let slash = try! restaking1M.value.book.slash(
-                operator: "op", operatorSet: restaking1M.value.operatorSet, strategy: "stETH", wadToSlash: 1, epoch: 1)!
-            blackHole(try! restaking1M.value.ledger.slashOperatorShares(
-                operator: "op", strategy: "stETH", newMaxMagnitudeWad: slash.newMaxMagnitudeWad, epoch: 1))
+        restaking1M.mutate { world in
+            for _ in benchmark.scaledIterations { slash(&world) }
         }
     } setup: { _ = restaking1M.value }
 
     Benchmark("09 withdrawable shares read, 1M stakers") { benchmark in
+        let world = restaking1M.value
         for number in benchmark.scaledIterations {
-            blackHole(try! restaking1M.value.ledger.withdrawableShares(
-                of: number & 1 == 0 ? "staker-1" : "staker-2", strategy: "stETH"))
+            blackHole(try! world.ledger.withdrawableShares(
+                of: number & 1 == 0 ? world.staker1 : world.staker2, strategy: world.strategyHandle))
         }
     } setup: { _ = restaking1M.value }
 
     // MARK: Reward index.
 
     Benchmark("10 reward distribution, 1k holders") { benchmark in
-        for _ in benchmark.scaledIterations {
-            blackHole(try! index1k.value.distribute(1_000_000_007, operatorSplitBips: 1000))
+        index1k.mutate { index in
+            for _ in benchmark.scaledIterations {
+                blackHole(try! index.distribute(1_000_000_007, operatorSplitBips: 1000))
+            }
         }
     } setup: { _ = index1k.value }
 
     Benchmark("11 reward distribution, 1M holders") { benchmark in
-        for _ in benchmark.scaledIterations {
-            blackHole(try! index1M.value.distribute(1_000_000_007, operatorSplitBips: 1000))
+        index1M.mutate { index in
+            for _ in benchmark.scaledIterations {
+                blackHole(try! index.distribute(1_000_000_007, operatorSplitBips: 1000))
+            }
         }
-    } setup: { _ = index1M.value }
+    } setup: { _ = claimHolders1M }
 
-    Benchmark("12 reward accrual + claim, 1M holders") { benchmark in
-        for number in benchmark.scaledIterations {
-            try! index1M.value.distribute(1_000_000_007, operatorSplitBips: 1000)
-            blackHole(try! index1M.value.claim(for: number & 1 == 0 ? "staker-1" : "staker-2"))
+    Benchmark("12 reward distribution + one claim, 1M holders") { benchmark in
+        let holders = claimHolders1M
+        index1M.mutate { index in
+            for number in benchmark.scaledIterations {
+                try! index.distribute(1_000_000_007, operatorSplitBips: 1000)
+                blackHole(try! index.claim(for: holders[number & 1]))
+            }
         }
-    } setup: { _ = index1M.value }
+    } setup: { _ = claimHolders1M }
+
+    // One distribution, then 1000 claims by 1000 different holders: every claim settles a real
+    // accrual (a multiply-divide with remainder) and pays it.
+    Benchmark("12b reward claim, 1M holders") { benchmark in
+        let holders = claimHolders1M
+        index1M.mutate { index in
+            try! index.distribute(1_000_000_007, operatorSplitBips: 1000)
+            for number in benchmark.scaledIterations {
+                blackHole(try! index.claim(for: holders[number % 1_000]))
+            }
+        }
+    } setup: { _ = claimHolders1M }
 
     // MARK: 1k vs 1M, interleaved within each iteration.
 
@@ -228,35 +301,36 @@ let benchmarks: @Sendable () -> Void = {
         maxIterations: 300)
 
     Benchmark("13 rebase with fee mint, 1k vs 1M holders interleaved", configuration: interleavedConfiguration) { benchmark in
-        interleaved(benchmark) {
-            blackHole(try! pool1k.value.rebase(toPooledEtherWei: pool1k.value.pooledEtherWei + ether, fee: fee))
-        } large: {
-            blackHole(try! pool1M.value.rebase(toPooledEtherWei: pool1M.value.pooledEtherWei + ether, fee: fee))
+        func rebase(_ box: Box<PoolWorld>) {
+            box.mutate { world in
+                for _ in 0..<100 {
+                    blackHole(try! world.pool.rebase(toPooledEtherWei: world.pool.pooledEtherWei + ether, fee: world.fee))
+                }
+            }
         }
+        interleaved(benchmark) { rebase(pool1k) } large: { rebase(pool1M) }
     } setup: {
         _ = pool1k.value
         _ = pool1M.value
     }
 
     Benchmark("14 slash (book + ledger), 1k vs 1M stakers interleaved", configuration: interleavedConfiguration) { benchmark in
-        func slash(_ world: Box<RestakingWorld>) {
-            let slash = try! world.value.book.slash(
-                operator: "op", operatorSet: world.value.operatorSet, strategy: "stETH", wadToSlash: 1, epoch: 1)!
-            blackHole(try! world.value.ledger.slashOperatorShares(
-                operator: "op", strategy: "stETH", newMaxMagnitudeWad: slash.newMaxMagnitudeWad, epoch: 1))
+        func slashes(_ box: Box<RestakingWorld>) {
+            box.mutate { world in for _ in 0..<100 { slash(&world) } }
         }
-        interleaved(benchmark) { slash(restaking1k) } large: { slash(restaking1M) }
+        interleaved(benchmark) { slashes(restaking1k) } large: { slashes(restaking1M) }
     } setup: {
         _ = restaking1k.value
         _ = restaking1M.value
     }
 
     Benchmark("15 reward distribution, 1k vs 1M holders interleaved", configuration: interleavedConfiguration) { benchmark in
-        interleaved(benchmark) {
-            blackHole(try! index1k.value.distribute(1_000_000_007, operatorSplitBips: 1000))
-        } large: {
-            blackHole(try! index1M.value.distribute(1_000_000_007, operatorSplitBips: 1000))
+        func distributions(_ box: Box<RewardIndex<StakerID>>) {
+            box.mutate { index in
+                for _ in 0..<100 { blackHole(try! index.distribute(1_000_000_007, operatorSplitBips: 1000)) }
+            }
         }
+        interleaved(benchmark) { distributions(index1k) } large: { distributions(index1M) }
     } setup: {
         _ = index1k.value
         _ = index1M.value

@@ -332,14 +332,16 @@ public struct AllocationBook: Sendable, Equatable {
         return slashAllocation(operatorID, operatorSet, strategy, wadToSlash, epoch)
     }
 
-    /// Slashes one validated allocation; nil when it is empty. Three table accesses: the
-    /// allocation (read, write) and the magnitudes (one in-place update).
+    /// Slashes one validated allocation; nil when it is empty. Two table lookups: the
+    /// allocation (read, then written through its index) and the magnitudes (in place).
     private mutating func slashAllocation(
         _ operatorID: OperatorID, _ operatorSet: OperatorSetID, _ strategy: StrategyID, _ wad: UInt128,
         _ epoch: UInt64
     ) -> StrategySlash? {
         let allocationKey = AllocationKey(operatorID, operatorSet, strategy)
-        guard let stored = allocations[allocationKey] else { return nil }
+        // One lookup: the write below goes through the index.
+        guard let allocationIndex = allocations.index(forKey: allocationKey) else { return nil }
+        let stored = allocations.values[allocationIndex]
         // A due pending change is applied first; a completed deallocation frees its magnitude.
         var allocation = stored.updated(at: epoch)
         let freedWad: UInt64 =
@@ -351,7 +353,7 @@ public struct AllocationBook: Sendable, Equatable {
         let previousMax = Self.take(
             slashed, freeing: freedWad, from: &magnitudes[OperatorStrategy(operatorID, strategy), default: MagnitudeState()])
         guard slashed > 0 else {
-            if allocation != stored { allocations[allocationKey] = allocation }
+            if allocation != stored { allocations.values[allocationIndex] = allocation }
             return nil
         }
         let previousMaxWad = UInt128(previousMax)
@@ -363,7 +365,7 @@ public struct AllocationBook: Sendable, Equatable {
             allocation.pendingDiffWad = -Int128(pending - pendingSlashed)
             if allocation.pendingDiffWad == 0 { allocation.effectEpoch = 0 }
         }
-        allocations[allocationKey] = allocation
+        allocations.values[allocationIndex] = allocation
         return StrategySlash(
             strategy: strategy, slashedMagnitudeWad: slashedWad, wadSlashed: wadSlashed,
             previousMaxMagnitudeWad: previousMaxWad, newMaxMagnitudeWad: previousMaxWad - slashedWad)

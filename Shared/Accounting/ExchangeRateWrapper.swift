@@ -18,6 +18,13 @@ public struct ExchangeRateWrapper: Sendable, Equatable {
         self.wrapperHolder = wrapperHolder
     }
 
+    /// Restores a wrapper saved field by field (a service's snapshot).
+    public init(wrapperHolder: HolderID, restoringWrapped wrapped: [HolderID: UInt128]) {
+        self.wrapperHolder = wrapperHolder
+        wrappedByHolder = wrapped.filter { $0.value > 0 }
+        totalWrapped = wrappedByHolder.values.reduce(0, +)
+    }
+
     /// What an unwrap paid.
     public struct UnwrapOutcome: Sendable, Equatable {
         /// `floor(w × P / S)`: the amount sent by amount.

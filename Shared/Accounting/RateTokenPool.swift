@@ -37,6 +37,18 @@ public struct RateTokenPool: Sendable, Equatable {
         if tokenSupply > 0 { tokensByHolder[holder] = tokenSupply }
     }
 
+    /// Restores a pool saved field by field (a service's snapshot).
+    public init(
+        restoringTotalEtherWei totalEtherWei: UInt128, holders: [HolderID: UInt128],
+        depositFeeWad: UInt128 = RateTokenPool.defaultDepositFeeWad,
+        depositMinimumWei: UInt128 = RateTokenPool.defaultDepositMinimumWei
+    ) {
+        self.init(depositFeeWad: depositFeeWad, depositMinimumWei: depositMinimumWei)
+        self.totalEtherWei = totalEtherWei
+        tokensByHolder = holders.filter { $0.value > 0 }
+        tokenSupply = tokensByHolder.values.reduce(0, +)
+    }
+
     public struct Deposit: Sendable, Equatable {
         public let feeWei: UInt128
         public let netWei: UInt128

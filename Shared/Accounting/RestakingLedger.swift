@@ -12,10 +12,17 @@
 /// The ledger keeps its own replica of each operator's max-magnitude history, fed by
 /// ``slashOperatorShares(operator:strategy:newMaxMagnitudeWad:epoch:)``.
 ///
+/// Stakers, operators and strategies are interned into dense handles (``StakerHandle``,
+/// ``OperatorHandle``, ``StrategyHandle``, issued by this ledger): stakers' state is one
+/// contiguous array, each staker's positions and each operator's stakes are arrays indexed by
+/// strategy handle, so the hot operations (``withdrawableShares(of:strategy:)-(StakerHandle,_)``,
+/// ``slashOperatorShares(operator:strategy:newMaxMagnitudeWad:epoch:)-(OperatorHandle,_,_,_)``)
+/// do no hashing. Every operation has an ID form; the beacon-chain strategy is always handle 0.
+///
 /// Invariant (property-tested): an operator's shares are at least the sum of its delegators'
 /// withdrawable shares. Epochs passed to operations must not decrease.
 public struct RestakingLedger: Sendable, Equatable {
-    /// Native ETH restaked through a pod: 1 share = 1 wei.
+    /// Native ETH restaked through a pod: 1 share = 1 wei. Always ``StrategyHandle`` 0.
     public static let beaconChainStrategy: StrategyID = "beaconChainETH"
     /// 14 days.
     public static let defaultWithdrawalDelayEpochs: UInt64 = 3150
@@ -23,19 +30,43 @@ public struct RestakingLedger: Sendable, Equatable {
     /// Escrow of a queued withdrawal: slashable through `start + delay`, completable after.
     public let withdrawalDelayEpochs: UInt64
 
-    /// A staker's holding in one strategy.
+    /// A staker's holding in one strategy. No position is `(0, WAD)`.
     public struct Position: Sendable, Equatable {
         public internal(set) var depositShares: UInt128
         /// Stored as WAD when reset (EigenLayer stores 0 meaning WAD).
         public internal(set) var depositScalingFactorWad: UInt128
+
+        static let empty = Position(depositShares: 0, depositScalingFactorWad: FixedPoint.wad)
     }
 
+    /// A staker as services read it (built by ``stakers``).
     public struct Staker: Sendable, Equatable {
         public internal(set) var delegatedTo: OperatorID?
         public internal(set) var beaconChainSlashingFactorWad: UInt128 = FixedPoint.wad
         public internal(set) var positions: [StrategyID: Position] = [:]
     }
 
+    /// A staker's stored state: positions by strategy handle index (past the end: none).
+    struct StakerState: Sendable, Equatable {
+        var delegatedTo: OperatorHandle?
+        var beaconChainSlashingFactorWad: UInt128 = FixedPoint.wad
+        var positions: ContiguousArray<Position> = []
+
+        @inline(__always)
+        func position(_ strategy: StrategyHandle) -> Position {
+            let index = Int(strategy.index)
+            return index < positions.count ? positions[index] : .empty
+        }
+
+        mutating func setPosition(_ position: Position, _ strategy: StrategyHandle) {
+            let index = Int(strategy.index)
+            while positions.count <= index { positions.append(.empty) }
+            positions[index] = position
+        }
+    }
+
+    /// An (operator, strategy) pair, by ID (the ``operatorStakes`` view; ``AllocationBook``'s
+    /// keys). Hashes the IDs' cached hashes with a cheap mix, like ``TypedID``.
     public struct OperatorStrategy: Hashable, Sendable {
         public let operatorID: OperatorID
         public let strategy: StrategyID
@@ -71,9 +102,7 @@ public struct RestakingLedger: Sendable, Equatable {
         public let queuedSharesSlashed: UInt128
     }
 
-    public private(set) var stakers: [StakerID: Staker] = [:]
-    public private(set) var operators: Set<OperatorID> = []
-    /// Everything kept per (operator, strategy), in one table so a slash is one lookup.
+    /// Everything kept per (operator, strategy), in one entry so a slash is one array access.
     public struct OperatorStake: Sendable, Equatable {
         /// Delegated shares (EigenLayer `operatorShares`).
         public internal(set) var shares: UInt128 = 0
@@ -87,67 +116,245 @@ public struct RestakingLedger: Sendable, Equatable {
         public internal(set) var maxMagnitudes = Snapshots(defaultValue: FixedPoint.wad)
         /// Scaled shares ever queued (default 0).
         public internal(set) var cumulativeScaledShares = Snapshots(defaultValue: 0)
+
+        static let empty = OperatorStake()
     }
 
-    public private(set) var operatorStakes: [OperatorStrategy: OperatorStake] = [:]
+    /// Staker IDs by handle; `stakerStates` is indexed alike.
+    public private(set) var stakerIDs = IDTable<StakerTag>()
+    var stakerStates: ContiguousArray<StakerState> = []
+    /// Operator IDs by handle (registered or only slashed); `operatorStates` is indexed alike.
+    public private(set) var operatorIDs = IDTable<OperatorTag>()
+    /// Per operator: registered, and its stakes by strategy handle index (past the end: empty).
+    struct OperatorState: Sendable, Equatable {
+        var isRegistered = false
+        var stakes: ContiguousArray<OperatorStake> = []
+    }
+    var operatorStates: ContiguousArray<OperatorState> = []
+    /// Strategy IDs by handle; handle 0 is ``beaconChainStrategy``.
+    public private(set) var strategyIDs = IDTable<StrategyTag>()
+    /// Shares slashed and not yet burned, by strategy handle index.
+    var slashedSharesByStrategyHandle: ContiguousArray<UInt128> = []
     public private(set) var queuedWithdrawals: [QueuedWithdrawalID: QueuedWithdrawal] = [:]
     public private(set) var lastWithdrawalNumber: UInt64 = 0
-    /// Shares slashed and not yet burned from the strategy, per strategy.
-    public private(set) var slashedSharesByStrategy: [StrategyID: UInt128] = [:]
     /// The latest epoch any operation named.
     public private(set) var latestEpoch: UInt64 = 0
 
     public init(withdrawalDelayEpochs: UInt64 = RestakingLedger.defaultWithdrawalDelayEpochs) {
         self.withdrawalDelayEpochs = withdrawalDelayEpochs
+        let beaconChain = register(strategy: Self.beaconChainStrategy)
+        assert(beaconChain.index == 0)
+    }
+
+    // MARK: Handles
+
+    public func handle(of staker: StakerID) -> StakerHandle? { stakerIDs.handle(of: staker) }
+    public func handle(of operatorID: OperatorID) -> OperatorHandle? { operatorIDs.handle(of: operatorID) }
+    public func handle(of strategy: StrategyID) -> StrategyHandle? { strategyIDs.handle(of: strategy) }
+
+    /// The staker's handle, registering it (with nothing) when new. Idempotent.
+    @discardableResult
+    public mutating func register(staker: StakerID) -> StakerHandle {
+        let handle = stakerIDs.intern(staker)
+        if Int(handle.index) == stakerStates.count { stakerStates.append(StakerState()) }
+        return handle
+    }
+
+    /// The strategy's handle, registering it when new. Idempotent.
+    @discardableResult
+    public mutating func register(strategy: StrategyID) -> StrategyHandle {
+        let handle = strategyIDs.intern(strategy)
+        if Int(handle.index) == slashedSharesByStrategyHandle.count { slashedSharesByStrategyHandle.append(0) }
+        return handle
+    }
+
+    /// An operator's handle without registering it as an operator (a slash may name one).
+    mutating func intern(operator operatorID: OperatorID) -> OperatorHandle {
+        let handle = operatorIDs.intern(operatorID)
+        if Int(handle.index) == operatorStates.count { operatorStates.append(OperatorState()) }
+        return handle
+    }
+
+    /// How many stakers, operators and strategies were registered: an ID-form operation
+    /// registers new IDs, calls the handle form (which validates everything before its first
+    /// write) and rolls the registrations back if that fails, so a failure changes nothing.
+    struct RegistrationMark {
+        let stakers: Int
+        let operators: Int
+        let strategies: Int
+    }
+
+    var registrationMark: RegistrationMark {
+        RegistrationMark(stakers: stakerIDs.count, operators: operatorIDs.count, strategies: strategyIDs.count)
+    }
+
+    mutating func rollBack(to mark: RegistrationMark) {
+        stakerIDs.truncate(to: mark.stakers)
+        stakerStates.removeLast(stakerStates.count - mark.stakers)
+        operatorIDs.truncate(to: mark.operators)
+        operatorStates.removeLast(operatorStates.count - mark.operators)
+        strategyIDs.truncate(to: mark.strategies)
+        slashedSharesByStrategyHandle.removeLast(slashedSharesByStrategyHandle.count - mark.strategies)
+    }
+
+    @inline(__always)
+    static func isBeaconChain(_ strategy: StrategyHandle) -> Bool { strategy.index == 0 }
+
+    @inline(__always)
+    func stake(_ operatorHandle: OperatorHandle, _ strategy: StrategyHandle) -> OperatorStake {
+        let stakes = operatorStates[Int(operatorHandle.index)].stakes
+        let index = Int(strategy.index)
+        return index < stakes.count ? stakes[index] : .empty
+    }
+
+    /// In-place access to an (operator, strategy) entry, created empty when absent.
+    mutating func withStake<Result>(
+        _ operatorHandle: OperatorHandle, _ strategy: StrategyHandle, _ body: (inout OperatorStake) -> Result
+    ) -> Result {
+        let index = Int(strategy.index)
+        let operatorIndex = Int(operatorHandle.index)
+        while operatorStates[operatorIndex].stakes.count <= index {
+            operatorStates[operatorIndex].stakes.append(OperatorStake())
+        }
+        return body(&operatorStates[operatorIndex].stakes[index])
+    }
+
+    @inline(__always)
+    func state(_ staker: StakerID) -> StakerState? {
+        stakerIDs.handle(of: staker).map { stakerStates[Int($0.index)] }
     }
 
     // MARK: Views
 
+    /// Every staker with its positions, by ID. Built on each call (O(stakers)): for audits and
+    /// tests, not for hot paths.
+    public var stakers: [StakerID: Staker] {
+        var table: [StakerID: Staker] = [:]
+        for (position, state) in stakerStates.enumerated() {
+            table[stakerIDs.ids[position]] = view(of: state)
+        }
+        return table
+    }
+
+    func view(of state: StakerState) -> Staker {
+        var positions: [StrategyID: Position] = [:]
+        for (index, position) in state.positions.enumerated() where position.depositShares > 0 {
+            positions[strategyIDs.ids[index]] = position
+        }
+        return Staker(
+            delegatedTo: state.delegatedTo.map { operatorIDs[$0] },
+            beaconChainSlashingFactorWad: state.beaconChainSlashingFactorWad, positions: positions)
+    }
+
+    /// Registered operators.
+    public var operators: Set<OperatorID> {
+        Set(operatorStates.indices.filter { operatorStates[$0].isRegistered }.map { operatorIDs.ids[$0] })
+    }
+
+    /// Every (operator, strategy) entry that is not empty. Built on each call.
+    public var operatorStakes: [OperatorStrategy: OperatorStake] {
+        var table: [OperatorStrategy: OperatorStake] = [:]
+        for (operatorIndex, state) in operatorStates.enumerated() {
+            for (strategyIndex, stake) in state.stakes.enumerated() where stake != .empty {
+                table[OperatorStrategy(operatorIDs.ids[operatorIndex], strategyIDs.ids[strategyIndex])] = stake
+            }
+        }
+        return table
+    }
+
+    /// Shares slashed and not yet burned from the strategy, per strategy (nonzero only).
+    public var slashedSharesByStrategy: [StrategyID: UInt128] {
+        var table: [StrategyID: UInt128] = [:]
+        for (index, shares) in slashedSharesByStrategyHandle.enumerated() where shares > 0 {
+            table[strategyIDs.ids[index]] = shares
+        }
+        return table
+    }
+
     /// The operator's current max magnitude for `strategy`, WAD.
     public func maxMagnitudeWad(of operatorID: OperatorID, strategy: StrategyID) -> UInt128 {
-        operatorStakes[OperatorStrategy(operatorID, strategy)]?.maxMagnitudes.latest ?? FixedPoint.wad
+        guard let operatorHandle = handle(of: operatorID), let strategyHandle = handle(of: strategy) else {
+            return FixedPoint.wad
+        }
+        return stake(operatorHandle, strategyHandle).maxMagnitudes.latest
     }
 
     public func depositShares(of staker: StakerID, strategy: StrategyID) -> UInt128 {
-        stakers[staker]?.positions[strategy]?.depositShares ?? 0
+        guard let state = state(staker), let strategyHandle = handle(of: strategy) else { return 0 }
+        return state.position(strategyHandle).depositShares
     }
 
     public func depositScalingFactorWad(of staker: StakerID, strategy: StrategyID) -> UInt128 {
-        stakers[staker]?.positions[strategy]?.depositScalingFactorWad ?? FixedPoint.wad
+        guard let state = state(staker), let strategyHandle = handle(of: strategy) else { return FixedPoint.wad }
+        return state.position(strategyHandle).depositScalingFactorWad
     }
 
     public func beaconChainSlashingFactorWad(of staker: StakerID) -> UInt128 {
-        stakers[staker]?.beaconChainSlashingFactorWad ?? FixedPoint.wad
+        state(staker)?.beaconChainSlashingFactorWad ?? FixedPoint.wad
     }
 
-    public func delegatedOperator(of staker: StakerID) -> OperatorID? { stakers[staker]?.delegatedTo }
+    public func delegatedOperator(of staker: StakerID) -> OperatorID? {
+        state(staker)?.delegatedTo.map { operatorIDs[$0] }
+    }
 
     public func operatorShares(of operatorID: OperatorID, strategy: StrategyID) -> UInt128 {
-        operatorStakes[OperatorStrategy(operatorID, strategy)]?.shares ?? 0
+        guard let operatorHandle = handle(of: operatorID), let strategyHandle = handle(of: strategy) else { return 0 }
+        return stake(operatorHandle, strategyHandle).shares
     }
 
     /// `maxMagnitude` of the staker's operator (WAD if undelegated), times BCSF for native ETH.
     public func slashingFactorWad(of staker: StakerID, strategy: StrategyID) -> UInt128 {
-        let account = stakers[staker]
-        let operatorMaxWad = account?.delegatedTo.map { self.maxMagnitudeWad(of: $0, strategy: strategy) }
-            ?? FixedPoint.wad
-        return Self.slashingFactorWad(
-            maxMagnitudeWad: operatorMaxWad, strategy: strategy,
-            beaconChainSlashingFactorWad: account?.beaconChainSlashingFactorWad ?? FixedPoint.wad)
+        let account = state(staker) ?? StakerState()
+        let operatorMaxWad = handle(of: strategy).map { slashingFactorWad(account, $0) }
+        return operatorMaxWad ?? Self.slashingFactorWad(
+            maxMagnitudeWad: FixedPoint.wad, strategy: strategy,
+            beaconChainSlashingFactorWad: account.beaconChainSlashingFactorWad)
     }
 
-    /// `floor(floor(depositShares × DSF / WAD) × slashingFactor / WAD)`.
+    /// The operator's latest max magnitude, read in place (copying the entry would retain and
+    /// release its four history buffers).
+    @inline(__always)
+    func latestMaxMagnitudeWad(_ operatorHandle: OperatorHandle, _ strategy: StrategyHandle) -> UInt128 {
+        let operatorIndex = Int(operatorHandle.index)
+        let strategyIndex = Int(strategy.index)
+        guard strategyIndex < operatorStates[operatorIndex].stakes.count else { return FixedPoint.wad }
+        return operatorStates[operatorIndex].stakes[strategyIndex].maxMagnitudes.latest
+    }
+
+    @inline(__always)
+    func slashingFactorWad(_ account: StakerState, _ strategy: StrategyHandle) -> UInt128 {
+        let maxWad = account.delegatedTo.map { latestMaxMagnitudeWad($0, strategy) } ?? FixedPoint.wad
+        return Self.slashingFactorWad(
+            maxMagnitudeWad: maxWad, isBeaconChain: Self.isBeaconChain(strategy),
+            beaconChainSlashingFactorWad: account.beaconChainSlashingFactorWad)
+    }
+
+    /// `floor(floor(depositShares × DSF / WAD) × slashingFactor / WAD)`. Two array accesses
+    /// (the staker, its operator's stake) and two divisions by WAD.
+    public func withdrawableShares(
+        of staker: StakerHandle, strategy: StrategyHandle
+    ) throws(AccountingError) -> UInt128 {
+        // Field by field, in place: copying the staker would retain its positions buffer.
+        let stakerIndex = Int(staker.index)
+        let strategyIndex = Int(strategy.index)
+        guard strategyIndex < stakerStates[stakerIndex].positions.count else { return 0 }
+        let position = stakerStates[stakerIndex].positions[strategyIndex]
+        guard position.depositShares > 0 else { return 0 }
+        let maxWad = stakerStates[stakerIndex].delegatedTo.map { latestMaxMagnitudeWad($0, strategy) } ?? FixedPoint.wad
+        let factorWad = Self.slashingFactorWad(
+            maxMagnitudeWad: maxWad, isBeaconChain: Self.isBeaconChain(strategy),
+            beaconChainSlashingFactorWad: stakerStates[stakerIndex].beaconChainSlashingFactorWad)
+        return try Self.withdrawable(
+            depositShares: position.depositShares, scalingFactorWad: position.depositScalingFactorWad,
+            slashingFactorWad: factorWad)
+    }
+
+    /// ``withdrawableShares(of:strategy:)-(StakerHandle,_)`` by ID.
     public func withdrawableShares(
         of staker: StakerID, strategy: StrategyID
     ) throws(AccountingError) -> UInt128 {
-        guard let account = stakers[staker], let position = account.positions[strategy] else { return 0 }
-        let maxWad = account.delegatedTo.map { maxMagnitudeWad(of: $0, strategy: strategy) } ?? FixedPoint.wad
-        return try Self.withdrawable(
-            depositShares: position.depositShares,
-            scalingFactorWad: position.depositScalingFactorWad,
-            slashingFactorWad: Self.slashingFactorWad(
-                maxMagnitudeWad: maxWad, strategy: strategy,
-                beaconChainSlashingFactorWad: account.beaconChainSlashingFactorWad))
+        guard let stakerHandle = handle(of: staker), let strategyHandle = handle(of: strategy) else { return 0 }
+        return try withdrawableShares(of: stakerHandle, strategy: strategyHandle)
     }
 
     /// Scaled shares queued within the last `delay + 1` epochs, valued at the current max
@@ -155,10 +362,10 @@ public struct RestakingLedger: Sendable, Equatable {
     public func slashableSharesInQueue(
         operator operatorID: OperatorID, strategy: StrategyID, epoch: UInt64
     ) throws(AccountingError) -> UInt128 {
-        let key = OperatorStrategy(operatorID, strategy)
+        guard let operatorHandle = handle(of: operatorID), let strategyHandle = handle(of: strategy) else { return 0 }
+        let entry = stake(operatorHandle, strategyHandle)
         return try FixedPoint.mulWadFloor(
-            operatorStakes[key].map { slashableScaledShares($0.cumulativeScaledShares, epoch: epoch) } ?? 0,
-            maxMagnitudeWad(of: operatorID, strategy: strategy))
+            slashableScaledShares(entry.cumulativeScaledShares, epoch: epoch), entry.maxMagnitudes.latest)
     }
 
     /// What a queued withdrawal pays as of `epoch`: `floor(scaled × sf / WAD)` with the original
@@ -174,8 +381,11 @@ public struct RestakingLedger: Sendable, Equatable {
 
     /// - Throws: `operator_already_registered`.
     public mutating func registerOperator(_ operatorID: OperatorID) throws(AccountingError) {
-        guard !operators.contains(operatorID) else { throw .operatorAlreadyRegistered }
-        operators.insert(operatorID)
+        if let existing = handle(of: operatorID), operatorStates[Int(existing.index)].isRegistered {
+            throw .operatorAlreadyRegistered
+        }
+        let handle = intern(operator: operatorID)
+        operatorStates[Int(handle.index)].isRegistered = true
     }
 
     // MARK: Deposits and delegation
@@ -193,32 +403,42 @@ public struct RestakingLedger: Sendable, Equatable {
         _ shares: UInt128, to staker: StakerID, strategy: StrategyID
     ) throws(AccountingError) {
         guard shares > 0 else { throw .amountZero }
-        var account = stakers[staker] ?? Staker()
-        let factorWad = self.slashingFactorWad(of: staker, strategy: strategy)
+        let mark = registrationMark
+        let stakerHandle = register(staker: staker)
+        let strategyHandle = register(strategy: strategy)
+        do { try addShares(shares, to: stakerHandle, strategy: strategyHandle) } catch {
+            rollBack(to: mark)
+            throw error
+        }
+    }
+
+    /// ``addShares(_:to:strategy:)`` by handle.
+    public mutating func addShares(
+        _ shares: UInt128, to staker: StakerHandle, strategy: StrategyHandle
+    ) throws(AccountingError) {
+        guard shares > 0 else { throw .amountZero }
+        var account = stakerStates[Int(staker.index)]
+        let factorWad = slashingFactorWad(account, strategy)
         guard factorWad > 0 else { throw .fullySlashed }
-        let position = account.positions[strategy]
-            ?? Position(depositShares: 0, depositScalingFactorWad: FixedPoint.wad)
+        let position = account.position(strategy)
         let newScalingFactorWad = try Self.updatedScalingFactorWad(
             previousDepositShares: position.depositShares,
             scalingFactorWad: position.depositScalingFactorWad, addedShares: shares,
             slashingFactorWad: factorWad)
         let newDepositShares = try FixedPoint.add(position.depositShares, shares)
         let oldBacking = try Self.backingScaled(account, strategy)
-        account.positions[strategy] = Position(
-            depositShares: newDepositShares, depositScalingFactorWad: newScalingFactorWad)
-        var newOperatorShares: UInt128? = nil
-        var newBacking: UInt128? = nil
-        if let operatorID = account.delegatedTo {
-            newOperatorShares = try FixedPoint.add(operatorShares(of: operatorID, strategy: strategy), shares)
-            newBacking = try replacedBacking(
-                OperatorStrategy(operatorID, strategy), old: oldBacking, new: Self.backingScaled(account, strategy))
+        account.setPosition(
+            Position(depositShares: newDepositShares, depositScalingFactorWad: newScalingFactorWad), strategy)
+        if let operatorHandle = account.delegatedTo {
+            let newOperatorShares = try FixedPoint.add(stake(operatorHandle, strategy).shares, shares)
+            let newBacking = try replacedBacking(
+                operatorHandle, strategy, old: oldBacking, new: Self.backingScaled(account, strategy))
+            withStake(operatorHandle, strategy) { stake in
+                stake.shares = newOperatorShares
+                stake.backingScaledShares = newBacking
+            }
         }
-        if let operatorID = account.delegatedTo, let newOperatorShares, let newBacking {
-            let key = OperatorStrategy(operatorID, strategy)
-            operatorStakes[key, default: OperatorStake()].shares = newOperatorShares
-            operatorStakes[key, default: OperatorStake()].backingScaledShares = newBacking
-        }
-        stakers[staker] = account
+        stakerStates[Int(staker.index)] = account
     }
 
     /// Delegates all of `staker`'s shares to `operatorID`. Each position is re-based on the
@@ -230,18 +450,39 @@ public struct RestakingLedger: Sendable, Equatable {
     public mutating func delegate(
         _ staker: StakerID, to operatorID: OperatorID
     ) throws(AccountingError) {
-        guard operators.contains(operatorID) else { throw .operatorNotRegistered }
-        var account = stakers[staker] ?? Staker()
+        guard let operatorHandle = handle(of: operatorID), operatorStates[Int(operatorHandle.index)].isRegistered
+        else { throw .operatorNotRegistered }
+        let mark = registrationMark
+        let stakerHandle = register(staker: staker)
+        do { try delegate(stakerHandle, to: operatorHandle) } catch {
+            rollBack(to: mark)
+            throw error
+        }
+    }
+
+    /// ``delegate(_:to:)`` by handle.
+    public mutating func delegate(
+        _ staker: StakerHandle, to operatorHandle: OperatorHandle
+    ) throws(AccountingError) {
+        guard operatorStates[Int(operatorHandle.index)].isRegistered else { throw .operatorNotRegistered }
+        var account = stakerStates[Int(staker.index)]
         guard account.delegatedTo == nil else { throw .stakerAlreadyDelegated }
-        var newOperatorShares: [(StrategyID, UInt128, UInt128)] = []
-        for (strategy, position) in account.positions.sorted(by: { $0.key < $1.key }) {
-            let added = strategy == Self.beaconChainStrategy
+        var newOperatorShares: [(StrategyHandle, UInt128, UInt128)] = []
+        // In strategy ID order, as before handles (only the order of the checks depends on it).
+        let strategies = account.positions.indices
+            .filter { account.positions[$0].depositShares > 0 }
+            .map { StrategyHandle(index: Int32($0)) }
+            .sorted { strategyIDs[$0] < strategyIDs[$1] }
+        for strategy in strategies {
+            let position = account.position(strategy)
+            let added = Self.isBeaconChain(strategy)
                 ? try Self.withdrawable(
                     depositShares: position.depositShares,
                     scalingFactorWad: position.depositScalingFactorWad,
                     slashingFactorWad: account.beaconChainSlashingFactorWad)
                 : position.depositShares
-            let operatorMaxWad = self.maxMagnitudeWad(of: operatorID, strategy: strategy)
+            let operatorStake = stake(operatorHandle, strategy)
+            let operatorMaxWad = operatorStake.maxMagnitudes.latest
             guard operatorMaxWad > 0 else { throw .fullySlashed }
             var scalingFactorWad = try FixedPoint.divWadFloor(position.depositScalingFactorWad, operatorMaxWad)
             // Re-basing on the operator can round the staker's withdrawable shares one above what
@@ -249,7 +490,7 @@ public struct RestakingLedger: Sendable, Equatable {
             // DSF at the largest value whose withdrawable shares do not exceed `added`:
             // scaled ≤ A = ceil((added + 1) × WAD / sf) − 1, DSF ≤ ceil((A + 1) × WAD / ds) − 1.
             let factorAfterWad = Self.slashingFactorWad(
-                maxMagnitudeWad: operatorMaxWad, strategy: strategy,
+                maxMagnitudeWad: operatorMaxWad, isBeaconChain: Self.isBeaconChain(strategy),
                 beaconChainSlashingFactorWad: account.beaconChainSlashingFactorWad)
             if factorAfterWad > 0 && position.depositShares > 0 {
                 let scaledMax = try FixedPoint.mulDivCeil(
@@ -259,19 +500,20 @@ public struct RestakingLedger: Sendable, Equatable {
                 scalingFactorWad = min(scalingFactorWad, scalingFactorMaxWad)
             }
             guard scalingFactorWad > 0 else { throw .invalidDepositScalingFactor }
-            account.positions[strategy]?.depositScalingFactorWad = scalingFactorWad
-            let key = OperatorStrategy(operatorID, strategy)
+            account.setPosition(
+                Position(depositShares: position.depositShares, depositScalingFactorWad: scalingFactorWad), strategy)
             newOperatorShares.append((
-                strategy, try FixedPoint.add(operatorShares(of: operatorID, strategy: strategy), added),
-                try replacedBacking(key, old: 0, new: Self.backingScaled(account, strategy))))
+                strategy, try FixedPoint.add(operatorStake.shares, added),
+                try replacedBacking(operatorHandle, strategy, old: 0, new: Self.backingScaled(account, strategy))))
         }
-        account.delegatedTo = operatorID
+        account.delegatedTo = operatorHandle
         for (strategy, shares, backing) in newOperatorShares {
-            let key = OperatorStrategy(operatorID, strategy)
-            operatorStakes[key, default: OperatorStake()].shares = shares
-            operatorStakes[key, default: OperatorStake()].backingScaledShares = backing
+            withStake(operatorHandle, strategy) { stake in
+                stake.shares = shares
+                stake.backingScaledShares = backing
+            }
         }
-        stakers[staker] = account
+        stakerStates[Int(staker.index)] = account
     }
 
     /// Undelegates `staker`, queueing a withdrawal of every position (one per strategy, in
@@ -281,18 +523,24 @@ public struct RestakingLedger: Sendable, Equatable {
     public mutating func undelegate(
         _ staker: StakerID, epoch: UInt64
     ) throws(AccountingError) -> [QueuedWithdrawalID] {
-        guard let account = stakers[staker], account.delegatedTo != nil else { throw .stakerNotDelegated }
+        guard let stakerHandle = handle(of: staker), stakerStates[Int(stakerHandle.index)].delegatedTo != nil
+        else { throw .stakerNotDelegated }
         guard epoch >= latestEpoch else { throw .epochInPast }
+        let account = stakerStates[Int(stakerHandle.index)]
+        let strategies = account.positions.indices
+            .filter { account.positions[$0].depositShares > 0 }
+            .map { StrategyHandle(index: Int32($0)) }
+            .sorted { strategyIDs[$0] < strategyIDs[$1] }
         // Validate every queue step before changing anything.
-        for (strategy, position) in account.positions {
-            _ = try queueValues(staker, account, strategy, position.depositShares)
+        for strategy in strategies {
+            _ = try queueValues(account, strategy, account.position(strategy).depositShares)
         }
         var ids: [QueuedWithdrawalID] = []
-        for strategy in account.positions.keys.sorted() {
-            let shares = account.positions[strategy]!.depositShares
-            ids.append(try queueWithdrawal(shares, of: staker, strategy: strategy, epoch: epoch))
+        for strategy in strategies {
+            let shares = account.position(strategy).depositShares
+            ids.append(try queueWithdrawal(shares, of: stakerHandle, strategy: strategy, epoch: epoch))
         }
-        stakers[staker]?.delegatedTo = nil
+        stakerStates[Int(stakerHandle.index)].delegatedTo = nil
         return ids
     }
 
@@ -308,43 +556,61 @@ public struct RestakingLedger: Sendable, Equatable {
         _ depositShares: UInt128, of staker: StakerID, strategy: StrategyID, epoch: UInt64
     ) throws(AccountingError) -> QueuedWithdrawalID {
         guard epoch >= latestEpoch else { throw .epochInPast }
-        guard let account = stakers[staker] else {
+        guard let stakerHandle = handle(of: staker) else {
             throw depositShares == 0 ? .amountZero : .insufficientBalance(available: 0, required: depositShares)
         }
-        let (withdrawable, scaled) = try queueValues(staker, account, strategy, depositShares)
-        let cumulativeKey = account.delegatedTo.map { OperatorStrategy($0, strategy) }
+        guard let strategyHandle = handle(of: strategy) else {
+            throw depositShares == 0 ? .amountZero : .insufficientBalance(available: 0, required: depositShares)
+        }
+        return try queueWithdrawal(depositShares, of: stakerHandle, strategy: strategyHandle, epoch: epoch)
+    }
+
+    /// ``queueWithdrawal(_:of:strategy:epoch:)`` by handle.
+    @discardableResult
+    public mutating func queueWithdrawal(
+        _ depositShares: UInt128, of staker: StakerHandle, strategy: StrategyHandle, epoch: UInt64
+    ) throws(AccountingError) -> QueuedWithdrawalID {
+        guard epoch >= latestEpoch else { throw .epochInPast }
+        let account = stakerStates[Int(staker.index)]
+        let (withdrawable, scaled) = try queueValues(account, strategy, depositShares)
         var newCumulative: UInt128? = nil
         var newBacking: UInt128? = nil
-        if let cumulativeKey {
+        if let operatorHandle = account.delegatedTo {
             newCumulative = try FixedPoint.add(
-                operatorStakes[cumulativeKey]?.cumulativeScaledShares.latest ?? 0, scaled)
+                stake(operatorHandle, strategy).cumulativeScaledShares.latest, scaled)
             var remaining = account
-            remaining.positions[strategy]?.depositShares -= depositShares
+            var position = remaining.position(strategy)
+            position.depositShares -= depositShares
+            remaining.setPosition(position, strategy)
             newBacking = try replacedBacking(
-                cumulativeKey, old: Self.backingScaled(account, strategy), new: Self.backingScaled(remaining, strategy))
+                operatorHandle, strategy, old: Self.backingScaled(account, strategy),
+                new: Self.backingScaled(remaining, strategy))
         }
         // Mutate.
         latestEpoch = epoch
-        if let cumulativeKey, let newCumulative, let newBacking {
-            var stake = operatorStakes[cumulativeKey] ?? OperatorStake()
-            stake.backingScaledShares = newBacking
-            // shares ≥ Σ withdrawable holds by the backing bound; never go below zero anyway.
-            stake.shares -= min(stake.shares, withdrawable)
-            stake.cumulativeScaledShares.push(newCumulative, at: epoch)
-            operatorStakes[cumulativeKey] = stake
+        if let operatorHandle = account.delegatedTo, let newCumulative, let newBacking {
+            withStake(operatorHandle, strategy) { stake in
+                stake.backingScaledShares = newBacking
+                // shares ≥ Σ withdrawable holds by the backing bound; never go below zero anyway.
+                stake.shares -= min(stake.shares, withdrawable)
+                stake.cumulativeScaledShares.push(newCumulative, at: epoch)
+            }
         }
-        let position = account.positions[strategy]!
+        let position = account.position(strategy)
         if position.depositShares == depositShares {
             // Reset: the next deposit starts from DSF = WAD.
-            stakers[staker]?.positions.removeValue(forKey: strategy)
+            stakerStates[Int(staker.index)].setPosition(.empty, strategy)
         } else {
-            stakers[staker]?.positions[strategy]?.depositShares = position.depositShares - depositShares
+            stakerStates[Int(staker.index)].setPosition(
+                Position(
+                    depositShares: position.depositShares - depositShares,
+                    depositScalingFactorWad: position.depositScalingFactorWad), strategy)
         }
         lastWithdrawalNumber += 1
         let id = QueuedWithdrawalID(lastWithdrawalNumber)
         queuedWithdrawals[id] = QueuedWithdrawal(
-            staker: staker, delegatedTo: account.delegatedTo, strategy: strategy,
-            scaledShares: scaled, startEpoch: epoch)
+            staker: stakerIDs[staker], delegatedTo: account.delegatedTo.map { operatorIDs[$0] },
+            strategy: strategyIDs[strategy], scaledShares: scaled, startEpoch: epoch)
         return id
     }
 
@@ -389,23 +655,23 @@ public struct RestakingLedger: Sendable, Equatable {
     /// - Throws: `invalid_magnitude` (a rise), `epoch_in_past`, `overflow`.
     @discardableResult
     public mutating func slashOperatorShares(
-        operator operatorID: OperatorID, strategy: StrategyID, newMaxMagnitudeWad: UInt128, epoch: UInt64
+        operator operatorHandle: OperatorHandle, strategy: StrategyHandle, newMaxMagnitudeWad: UInt128, epoch: UInt64
     ) throws(AccountingError) -> SlashOutcome {
         guard epoch >= latestEpoch else { throw .epochInPast }
-        let key = OperatorStrategy(operatorID, strategy)
-        // One lookup; every read and write below goes through the index.
-        let index = operatorStakes.index(forKey: key)
+        let operatorIndex = Int(operatorHandle.index)
+        let strategyIndex = Int(strategy.index)
         var previousMaxWad = FixedPoint.wad
         var currentShares: UInt128 = 0
         var backingScaled: UInt128 = 0
         var queuedScaled: UInt128 = 0
-        if let index {
-            // One copy of the entry (each `values[index]` read copies it).
-            let stake = operatorStakes.values[index]
-            previousMaxWad = stake.maxMagnitudes.latest
-            currentShares = stake.shares
-            backingScaled = stake.backingScaledShares
-            queuedScaled = slashableScaledShares(stake.cumulativeScaledShares, epoch: epoch)
+        let hasStake = strategyIndex < operatorStates[operatorIndex].stakes.count
+        if hasStake {
+            // Read in place: no copy of the entry's histories.
+            previousMaxWad = operatorStates[operatorIndex].stakes[strategyIndex].maxMagnitudes.latest
+            currentShares = operatorStates[operatorIndex].stakes[strategyIndex].shares
+            backingScaled = operatorStates[operatorIndex].stakes[strategyIndex].backingScaledShares
+            queuedScaled = slashableScaledShares(
+                operatorStates[operatorIndex].stakes[strategyIndex].cumulativeScaledShares, epoch: epoch)
         }
         guard newMaxMagnitudeWad <= previousMaxWad else { throw .invalidMagnitude }
         // EigenLayer's amount, lowered if needed so that the operator still backs its stakers.
@@ -413,23 +679,40 @@ public struct RestakingLedger: Sendable, Equatable {
         let operatorSlashed = min(
             try Self.slashedAmount(currentShares, previousMaxWad, newMaxMagnitudeWad),
             currentShares - min(currentShares, backingAfter))
-        let queuedShares = previousMaxWad == 0 ? 0 : try FixedPoint.mulWadFloor(queuedScaled, previousMaxWad)
+        let queuedShares = previousMaxWad == 0 || queuedScaled == 0
+            ? 0 : try FixedPoint.mulWadFloor(queuedScaled, previousMaxWad)
         let queuedSlashed = try Self.slashedAmount(queuedShares, previousMaxWad, newMaxMagnitudeWad)
         let newSlashedTotal = try FixedPoint.add(
-            slashedSharesByStrategy[strategy] ?? 0, try FixedPoint.add(operatorSlashed, queuedSlashed))
+            slashedSharesByStrategyHandle[strategyIndex], try FixedPoint.add(operatorSlashed, queuedSlashed))
         latestEpoch = epoch
-        if let index {
-            operatorStakes.values[index].shares = currentShares - operatorSlashed
-            operatorStakes.values[index].maxMagnitudes.push(newMaxMagnitudeWad, at: epoch)
+        if hasStake {
+            operatorStates[operatorIndex].stakes[strategyIndex].shares = currentShares - operatorSlashed
+            operatorStates[operatorIndex].stakes[strategyIndex].maxMagnitudes.push(newMaxMagnitudeWad, at: epoch)
         } else {
-            var stake = OperatorStake()
-            stake.maxMagnitudes.push(newMaxMagnitudeWad, at: epoch)
-            operatorStakes[key] = stake
+            withStake(operatorHandle, strategy) { $0.maxMagnitudes.push(newMaxMagnitudeWad, at: epoch) }
         }
-        slashedSharesByStrategy[strategy] = newSlashedTotal
+        slashedSharesByStrategyHandle[strategyIndex] = newSlashedTotal
         return SlashOutcome(
             previousMaxMagnitudeWad: previousMaxWad, newMaxMagnitudeWad: newMaxMagnitudeWad,
             operatorSharesSlashed: operatorSlashed, queuedSharesSlashed: queuedSlashed)
+    }
+
+    /// ``slashOperatorShares(operator:strategy:newMaxMagnitudeWad:epoch:)-(OperatorHandle,_,_,_)``
+    /// by ID (a new operator or strategy is registered once the slash is known to succeed).
+    @discardableResult
+    public mutating func slashOperatorShares(
+        operator operatorID: OperatorID, strategy: StrategyID, newMaxMagnitudeWad: UInt128, epoch: UInt64
+    ) throws(AccountingError) -> SlashOutcome {
+        let mark = registrationMark
+        let operatorHandle = intern(operator: operatorID)
+        let strategyHandle = register(strategy: strategy)
+        do {
+            return try slashOperatorShares(
+                operator: operatorHandle, strategy: strategyHandle, newMaxMagnitudeWad: newMaxMagnitudeWad, epoch: epoch)
+        } catch {
+            rollBack(to: mark)
+            throw error
+        }
     }
 
     /// Records a fall in a pod owner's restaked beacon-chain balance: deposit shares stay,
@@ -445,36 +728,61 @@ public struct RestakingLedger: Sendable, Equatable {
         guard decreaseWei <= previousRestakedBalanceWei else {
             throw .insufficientBalance(available: previousRestakedBalanceWei, required: decreaseWei)
         }
-        let account = stakers[staker] ?? Staker()
+        let mark = registrationMark
+        let stakerHandle = register(staker: staker)
+        do {
+            return try recordBeaconChainBalanceDecrease(
+                of: stakerHandle, previousRestakedBalanceWei: previousRestakedBalanceWei, decreaseWei: decreaseWei)
+        } catch {
+            rollBack(to: mark)
+            throw error
+        }
+    }
+
+    /// ``recordBeaconChainBalanceDecrease(of:previousRestakedBalanceWei:decreaseWei:)`` by handle.
+    @discardableResult
+    public mutating func recordBeaconChainBalanceDecrease(
+        of staker: StakerHandle, previousRestakedBalanceWei: UInt128, decreaseWei: UInt128
+    ) throws(AccountingError) -> UInt128 {
+        guard decreaseWei > 0, previousRestakedBalanceWei > 0 else { throw .amountZero }
+        guard decreaseWei <= previousRestakedBalanceWei else {
+            throw .insufficientBalance(available: previousRestakedBalanceWei, required: decreaseWei)
+        }
+        let account = stakerStates[Int(staker.index)]
         let previousFactorWad = account.beaconChainSlashingFactorWad
         let newFactorWad = try FixedPoint.mulDivFloor(
             previousFactorWad, previousRestakedBalanceWei - decreaseWei, previousRestakedBalanceWei)
         var removed: UInt128 = 0
-        let strategy = Self.beaconChainStrategy
+        let strategy = StrategyHandle(index: 0)
         var updated = account
         updated.beaconChainSlashingFactorWad = newFactorWad
-        if let operatorID = account.delegatedTo, let position = account.positions[strategy] {
+        let position = account.position(strategy)
+        if let operatorHandle = account.delegatedTo, position.depositShares > 0 {
             let newBacking = try replacedBacking(
-                OperatorStrategy(operatorID, strategy), old: Self.backingScaled(account, strategy),
+                operatorHandle, strategy, old: Self.backingScaled(account, strategy),
                 new: Self.backingScaled(updated, strategy))
             let scaled = try FixedPoint.mulWadFloor(position.depositShares, position.depositScalingFactorWad)
             let factorDecrease = try FixedPoint.mulWadFloor(
-                maxMagnitudeWad(of: operatorID, strategy: strategy), previousFactorWad - newFactorWad)
+                stake(operatorHandle, strategy).maxMagnitudes.latest, previousFactorWad - newFactorWad)
             removed = try FixedPoint.mulWadFloor(scaled, factorDecrease)
-            let key = OperatorStrategy(operatorID, strategy)
-            let current = operatorStakes[key]?.shares ?? 0
+            let current = stake(operatorHandle, strategy).shares
             removed = min(removed, current)
-            operatorStakes[key, default: OperatorStake()].shares = current - removed
-            operatorStakes[key, default: OperatorStake()].backingScaledShares = newBacking
+            withStake(operatorHandle, strategy) { stake in
+                stake.shares = current - removed
+                stake.backingScaledShares = newBacking
+            }
         }
-        stakers[staker] = updated
+        stakerStates[Int(staker.index)] = updated
         return removed
     }
 
     /// Hands over the shares slashed from `strategy` so the caller can burn them from the
     /// strategy pool; resets the count.
     public mutating func takeSlashedShares(of strategy: StrategyID) -> UInt128 {
-        slashedSharesByStrategy.removeValue(forKey: strategy) ?? 0
+        guard let strategyHandle = handle(of: strategy) else { return 0 }
+        let shares = slashedSharesByStrategyHandle[Int(strategyHandle.index)]
+        slashedSharesByStrategyHandle[Int(strategyHandle.index)] = 0
+        return shares
     }
 
     // MARK: Formulas
@@ -491,7 +799,16 @@ public struct RestakingLedger: Sendable, Equatable {
     public static func slashingFactorWad(
         maxMagnitudeWad: UInt128, strategy: StrategyID, beaconChainSlashingFactorWad: UInt128
     ) -> UInt128 {
-        guard strategy == beaconChainStrategy else { return maxMagnitudeWad }
+        slashingFactorWad(
+            maxMagnitudeWad: maxMagnitudeWad, isBeaconChain: strategy == beaconChainStrategy,
+            beaconChainSlashingFactorWad: beaconChainSlashingFactorWad)
+    }
+
+    @inline(__always)
+    static func slashingFactorWad(
+        maxMagnitudeWad: UInt128, isBeaconChain: Bool, beaconChainSlashingFactorWad: UInt128
+    ) -> UInt128 {
+        guard isBeaconChain else { return maxMagnitudeWad }
         // Both factors are ≤ WAD, so the product cannot overflow.
         return maxMagnitudeWad * beaconChainSlashingFactorWad / FixedPoint.wad
     }
@@ -528,41 +845,46 @@ public struct RestakingLedger: Sendable, Equatable {
 
     /// A delegator's part of ``OperatorStake/backingScaledShares``: `floor(ds × DSF / WAD)`, times BCSF / WAD
     /// rounded up for native ETH.
-    private static func backingScaled(_ account: Staker, _ strategy: StrategyID) throws(AccountingError) -> UInt128 {
-        guard let position = account.positions[strategy], position.depositShares > 0 else { return 0 }
+    private static func backingScaled(
+        _ account: StakerState, _ strategy: StrategyHandle
+    ) throws(AccountingError) -> UInt128 {
+        let position = account.position(strategy)
+        guard position.depositShares > 0 else { return 0 }
         let scaled = try FixedPoint.mulWadFloor(position.depositShares, position.depositScalingFactorWad)
-        guard strategy == beaconChainStrategy else { return scaled }
+        guard isBeaconChain(strategy) else { return scaled }
         return try FixedPoint.mulWadCeil(scaled, account.beaconChainSlashingFactorWad)
     }
 
     private func replacedBacking(
-        _ key: OperatorStrategy, old: UInt128, new: UInt128
+        _ operatorHandle: OperatorHandle, _ strategy: StrategyHandle, old: UInt128, new: UInt128
     ) throws(AccountingError) -> UInt128 {
-        let current = operatorStakes[key]?.backingScaledShares ?? 0
+        let current = stake(operatorHandle, strategy).backingScaledShares
         precondition(old <= current, "a delegator's backing is part of its operator's")
         return try FixedPoint.add(current - old, new)
     }
 
     private func queueValues(
-        _ staker: StakerID, _ account: Staker, _ strategy: StrategyID, _ depositShares: UInt128
+        _ account: StakerState, _ strategy: StrategyHandle, _ depositShares: UInt128
     ) throws(AccountingError) -> (withdrawable: UInt128, scaled: UInt128) {
         guard depositShares > 0 else { throw .amountZero }
-        guard let position = account.positions[strategy], depositShares <= position.depositShares else {
-            throw .insufficientBalance(
-                available: account.positions[strategy]?.depositShares ?? 0, required: depositShares)
+        let position = account.position(strategy)
+        guard position.depositShares > 0, depositShares <= position.depositShares else {
+            throw .insufficientBalance(available: position.depositShares, required: depositShares)
         }
         let withdrawable = try Self.withdrawable(
             depositShares: depositShares, scalingFactorWad: position.depositScalingFactorWad,
-            slashingFactorWad: slashingFactorWad(of: staker, strategy: strategy))
+            slashingFactorWad: slashingFactorWad(account, strategy))
         let scaled = try FixedPoint.mulWadFloor(depositShares, position.depositScalingFactorWad)
         return (withdrawable, scaled)
     }
 
     /// Scaled shares queued at epochs ≥ `epoch − delay` (still slashable at `epoch`).
     private func slashableScaledShares(_ history: Snapshots, epoch: UInt64) -> UInt128 {
+        let latest = history.latest
+        guard latest > 0 else { return 0 }
         let windowStart = epoch >= withdrawalDelayEpochs + 1 ? epoch - withdrawalDelayEpochs - 1 : nil
         let before = windowStart.map { history.upperLookup($0) } ?? 0
-        return history.latest - before
+        return latest - before
     }
 
     private func payoutShares(
@@ -570,9 +892,10 @@ public struct RestakingLedger: Sendable, Equatable {
     ) throws(AccountingError) -> UInt128 {
         let escrowEndEpoch = withdrawal.startEpoch + withdrawalDelayEpochs
         var maxMagnitudeWad = FixedPoint.wad
-        if let operatorID = withdrawal.delegatedTo,
-            let history = operatorStakes[OperatorStrategy(operatorID, withdrawal.strategy)]?.maxMagnitudes
+        if let operatorID = withdrawal.delegatedTo, let operatorHandle = handle(of: operatorID),
+            let strategyHandle = handle(of: withdrawal.strategy)
         {
+            let history = stake(operatorHandle, strategyHandle).maxMagnitudes
             maxMagnitudeWad = escrowEndEpoch < epoch ? history.upperLookup(escrowEndEpoch) : history.latest
         }
         let factorWad = Self.slashingFactorWad(

@@ -6,6 +6,11 @@
 /// ``totalShares`` and ``pooledEtherWei`` are never zero and the rate cannot be manipulated from
 /// an empty pool.
 ///
+/// Holders are interned into dense ``HolderHandle``s (``holders``) and their shares live in one
+/// contiguous array indexed by handle: the hot operations (transfer, rebase) take handles and
+/// do no hashing; every operation also has an ID form that resolves the IDs first (one hash
+/// lookup each) and registers a new recipient only once the operation is known to succeed.
+///
 /// Invariants: `Σ sharesByHolder == totalShares`; `Σ balanceWei ≤ pooledEtherWei`, short of it
 /// by less than one wei per holder; the share rate falls only on a rebase to a lower value.
 public struct SharePool: Sendable, Equatable {
@@ -13,8 +18,12 @@ public struct SharePool: Sendable, Equatable {
     public private(set) var pooledEtherWei: UInt128
     /// All shares outstanding (dead shares included).
     public private(set) var totalShares: UInt128
-    /// Shares per holder; holders with zero shares are removed.
-    public private(set) var sharesByHolder: [HolderID: UInt128]
+    /// Every holder the pool has seen, by handle (a holder whose shares fall to zero keeps its
+    /// handle).
+    public private(set) var holders = IDTable<HolderTag>()
+    /// Shares by holder handle index.
+    @usableFromInline
+    var sharesByHandle: ContiguousArray<UInt128> = []
     /// Smallest accepted deposit, wei (0.01 ETH by default).
     public let depositMinimumWei: UInt128
 
@@ -32,8 +41,32 @@ public struct SharePool: Sendable, Equatable {
         guard bootstrapWei > 0 else { throw .amountZero }
         pooledEtherWei = bootstrapWei
         totalShares = bootstrapWei
-        sharesByHolder = [deadHolder: bootstrapWei]
         self.depositMinimumWei = depositMinimumWei
+        let deadHandle = register(deadHolder)
+        sharesByHandle[index(deadHandle)] = bootstrapWei
+    }
+
+    /// Restores a pool saved field by field (a service's snapshot): the holders' shares must add
+    /// up to `totalShares`, and a pool holds ether whenever it has shares.
+    /// - Throws: `invalid_share_rate` when they do not.
+    public init(
+        restoringPooledEtherWei pooledEtherWei: UInt128, totalShares: UInt128, shares: [(HolderID, UInt128)],
+        depositMinimumWei: UInt128 = SharePool.defaultDepositMinimumWei
+    ) throws(AccountingError) {
+        var sum: UInt128 = 0
+        for (_, held) in shares {
+            let (next, overflow) = sum.addingReportingOverflow(held)
+            guard !overflow else { throw .overflow }
+            sum = next
+        }
+        guard sum == totalShares, totalShares > 0, pooledEtherWei > 0 else { throw .invalidShareRate }
+        self.pooledEtherWei = pooledEtherWei
+        self.totalShares = totalShares
+        self.depositMinimumWei = depositMinimumWei
+        for (holder, held) in shares {
+            let handle = register(holder)
+            sharesByHandle[index(handle)] += held
+        }
     }
 
     /// What a transfer moved and what it was worth.
@@ -77,15 +110,75 @@ public struct SharePool: Sendable, Equatable {
         }
     }
 
+    /// A ``FeeSplit`` whose accounts are resolved to handles (``resolve(_:)``), for the
+    /// handle form of ``rebase(toPooledEtherWei:fee:)-(_,FeeSplitHandles)``.
+    public struct FeeSplitHandles: Sendable, Equatable {
+        public var nodeOperators: HolderHandle
+        public var nodeOperatorsFeeBips: UInt128
+        public var treasury: HolderHandle
+        public var treasuryFeeBips: UInt128
+    }
+
+    // MARK: Holders
+
+    /// The handle of `holder`, or nil when the pool has never seen it.
+    @inlinable
+    public func handle(of holder: HolderID) -> HolderHandle? { holders.handle(of: holder) }
+
+    /// The handle of `holder`, registering it (with zero shares) when new. Idempotent.
+    @discardableResult
+    public mutating func register(_ holder: HolderID) -> HolderHandle {
+        let handle = holders.intern(holder)
+        if Int(handle.index) == sharesByHandle.count { sharesByHandle.append(0) }
+        assert(sharesByHandle.count == holders.count)
+        return handle
+    }
+
+    /// Registers both fee accounts of `fee`.
+    public mutating func resolve(_ fee: FeeSplit) -> FeeSplitHandles {
+        let nodeOperators = register(fee.nodeOperators)
+        let treasury = register(fee.treasury)
+        return FeeSplitHandles(
+            nodeOperators: nodeOperators, nodeOperatorsFeeBips: fee.nodeOperatorsFeeBips,
+            treasury: treasury, treasuryFeeBips: fee.treasuryFeeBips)
+    }
+
+    @inlinable @inline(__always)
+    func index(_ handle: HolderHandle) -> Int {
+        precondition(UInt(bitPattern: Int(handle.index)) < UInt(sharesByHandle.count), "handle from another pool")
+        return Int(handle.index)
+    }
+
     // MARK: Views
+
+    /// Shares per holder, holders with zero shares left out. Built on each call (O(holders)):
+    /// for audits and tests, not for hot paths.
+    public var sharesByHolder: [HolderID: UInt128] {
+        var table: [HolderID: UInt128] = [:]
+        for (position, shares) in sharesByHandle.enumerated() where shares > 0 {
+            table[holders.ids[position]] = shares
+        }
+        return table
+    }
 
     /// Shares held by `holder`.
     @inlinable
-    public func shares(of holder: HolderID) -> UInt128 { sharesByHolder[holder] ?? 0 }
+    public func shares(of holder: HolderHandle) -> UInt128 { sharesByHandle[index(holder)] }
+
+    /// Shares held by `holder`.
+    @inlinable
+    public func shares(of holder: HolderID) -> UInt128 { handle(of: holder).map(shares(of:)) ?? 0 }
 
     /// `holder`'s ether balance, wei, floor.
-    public func balanceWei(of holder: HolderID) -> UInt128 {
+    @inlinable
+    public func balanceWei(of holder: HolderHandle) -> UInt128 {
         // Cannot throw: shares ≤ totalShares, so the quotient fits.
+        (try? etherForSharesFloor(shares(of: holder))) ?? 0
+    }
+
+    /// `holder`'s ether balance, wei, floor.
+    @inlinable
+    public func balanceWei(of holder: HolderID) -> UInt128 {
         (try? etherForSharesFloor(shares(of: holder))) ?? 0
     }
 
@@ -126,39 +219,88 @@ public struct SharePool: Sendable, Equatable {
     /// - Throws: `amount_zero`, `amount_below_minimum`, `amount_rounds_to_zero`, `overflow`.
     @discardableResult
     public mutating func deposit(
+        _ amountWei: UInt128, for holder: HolderHandle
+    ) throws(AccountingError) -> UInt128 {
+        let holderIndex = index(holder)
+        let (sharesMinted, newPooledEtherWei, newTotalShares) = try depositValues(amountWei)
+        pooledEtherWei = newPooledEtherWei
+        totalShares = newTotalShares
+        // Cannot overflow: the holder's shares are at most totalShares.
+        sharesByHandle[holderIndex] += sharesMinted
+        return sharesMinted
+    }
+
+    /// ``deposit(_:for:)-(_,HolderHandle)`` by ID; registers a new holder once the deposit is
+    /// known to succeed.
+    @discardableResult
+    public mutating func deposit(
         _ amountWei: UInt128, for holder: HolderID
     ) throws(AccountingError) -> UInt128 {
+        _ = try depositValues(amountWei)
+        let holderHandle = register(holder)
+        return try deposit(amountWei, for: holderHandle)
+    }
+
+    private func depositValues(
+        _ amountWei: UInt128
+    ) throws(AccountingError) -> (minted: UInt128, pooledEtherWei: UInt128, totalShares: UInt128) {
         guard amountWei > 0 else { throw .amountZero }
         guard amountWei >= depositMinimumWei else { throw .amountBelowMinimum(minimum: depositMinimumWei) }
         let sharesMinted = try sharesForEtherFloor(amountWei)
         guard sharesMinted > 0 else { throw .amountRoundsToZero }
-        let newPooledEtherWei = try FixedPoint.add(pooledEtherWei, amountWei)
-        let newTotalShares = try FixedPoint.add(totalShares, sharesMinted)
-        // Cannot overflow: the holder's shares are at most totalShares.
-        pooledEtherWei = newPooledEtherWei
-        totalShares = newTotalShares
-        sharesByHolder[holder, default: 0] += sharesMinted
-        return sharesMinted
+        return (sharesMinted, try FixedPoint.add(pooledEtherWei, amountWei), try FixedPoint.add(totalShares, sharesMinted))
     }
 
     /// Transfers `amountWei` worth of shares: moves `floor(amountWei × S / P)` shares, so the
     /// recipient may be credited 1–2 wei less than asked; the outcome says how much.
+    ///
+    /// One full-width division: with `q = floor(a × S / P)` and remainder `r`, `q × P = a × S − r`,
+    /// so the credit `floor(q × P / S)` is exactly `a − ceil(r / S)`.
     /// - Throws: `amount_zero`, `amount_rounds_to_zero`, `insufficient_balance`.
+    @discardableResult
+    public mutating func transfer(
+        _ amountWei: UInt128, from sender: HolderHandle, to recipient: HolderHandle
+    ) throws(AccountingError) -> TransferOutcome {
+        let senderIndex = index(sender)
+        let recipientIndex = index(recipient)
+        let outcome = try transferValues(amountWei, senderShares: sharesByHandle[senderIndex])
+        moveShares(outcome.sharesMoved, from: senderIndex, to: recipientIndex)
+        return outcome
+    }
+
+    /// ``transfer(_:from:to:)-(_,HolderHandle,_)`` by ID; registers a new recipient once the
+    /// transfer is known to succeed.
     @discardableResult
     public mutating func transfer(
         _ amountWei: UInt128, from sender: HolderID, to recipient: HolderID
     ) throws(AccountingError) -> TransferOutcome {
+        _ = try transferValues(amountWei, senderShares: shares(of: sender))
+        // The sender holds shares, so it has a handle.
+        let senderHandle = handle(of: sender)!
+        let recipientHandle = register(recipient)
+        return try transfer(amountWei, from: senderHandle, to: recipientHandle)
+    }
+
+    /// Validates a transfer by amount and prices it; changes nothing.
+    private func transferValues(
+        _ amountWei: UInt128, senderShares: UInt128
+    ) throws(AccountingError) -> TransferOutcome {
         guard amountWei > 0 else { throw .amountZero }
-        let sharesToMove = try sharesForEtherFloor(amountWei)
+        let (sharesToMove, remainder) = try FixedPoint.mulDivWithRemainder(
+            amountWei, totalShares, adding: 0, pooledEtherWei)
         guard sharesToMove > 0 else { throw .amountRoundsToZero }
         // Checked in shares, as Lido does: `amountWei` may exceed the floored balance by a wei
         // when the shares still cover it; the credit is the shares' value either way.
-        guard let senderIndex = sharesByHolder.index(forKey: sender),
-            sharesToMove <= sharesByHolder.values[senderIndex]
-        else {
-            throw .insufficientBalance(available: balanceWei(of: sender), required: amountWei)
+        guard sharesToMove <= senderShares else {
+            throw .insufficientBalance(available: (try? etherForSharesFloor(senderShares)) ?? 0, required: amountWei)
         }
-        return try moveShares(sharesToMove, at: senderIndex, to: recipient)
+        // ceil(r / S): r < P, so this is 0, 1 or 2 at any realistic rate; divide only beyond.
+        let shortfallWei: UInt128 =
+            remainder == 0 ? 0
+            : remainder <= totalShares ? 1
+            : remainder / totalShares + (remainder % totalShares == 0 ? 0 : 1)
+        assert(shortfallWei <= amountWei)
+        return TransferOutcome(sharesMoved: sharesToMove, amountCreditedWei: amountWei - shortfallWei)
     }
 
     /// Transfers exactly `shares` shares.
@@ -166,30 +308,41 @@ public struct SharePool: Sendable, Equatable {
     /// - Throws: `amount_zero`, `insufficient_balance` (in shares).
     @discardableResult
     public mutating func transferShares(
-        _ shares: UInt128, from sender: HolderID, to recipient: HolderID
+        _ shares: UInt128, from sender: HolderHandle, to recipient: HolderHandle
     ) throws(AccountingError) -> TransferOutcome {
-        guard shares > 0 else { throw .amountZero }
-        guard let senderIndex = sharesByHolder.index(forKey: sender),
-            shares <= sharesByHolder.values[senderIndex]
-        else {
-            throw .insufficientBalance(available: self.shares(of: sender), required: shares)
-        }
-        return try moveShares(shares, at: senderIndex, to: recipient)
+        let senderIndex = index(sender)
+        let recipientIndex = index(recipient)
+        let creditedWei = try transferSharesValue(shares, senderShares: sharesByHandle[senderIndex])
+        moveShares(shares, from: senderIndex, to: recipientIndex)
+        return TransferOutcome(sharesMoved: shares, amountCreditedWei: creditedWei)
     }
 
-    /// Moves validated shares: one hash lookup for the sender (by index), one for the recipient.
-    private mutating func moveShares(
-        _ shares: UInt128, at senderIndex: Dictionary<HolderID, UInt128>.Index, to recipient: HolderID
+    /// ``transferShares(_:from:to:)-(_,HolderHandle,_)`` by ID; registers a new recipient once
+    /// the transfer is known to succeed.
+    @discardableResult
+    public mutating func transferShares(
+        _ shares: UInt128, from sender: HolderID, to recipient: HolderID
     ) throws(AccountingError) -> TransferOutcome {
-        let creditedWei = try etherForSharesFloor(shares)
-        if sharesByHolder.values[senderIndex] == shares {
-            sharesByHolder.remove(at: senderIndex)
-        } else {
-            sharesByHolder.values[senderIndex] -= shares
-        }
+        _ = try transferSharesValue(shares, senderShares: self.shares(of: sender))
+        let senderHandle = handle(of: sender)!
+        let recipientHandle = register(recipient)
+        return try transferShares(shares, from: senderHandle, to: recipientHandle)
+    }
+
+    private func transferSharesValue(
+        _ shares: UInt128, senderShares: UInt128
+    ) throws(AccountingError) -> UInt128 {
+        guard shares > 0 else { throw .amountZero }
+        guard shares <= senderShares else { throw .insufficientBalance(available: senderShares, required: shares) }
+        return try etherForSharesFloor(shares)
+    }
+
+    /// Moves validated shares between two slots.
+    @inline(__always)
+    private mutating func moveShares(_ shares: UInt128, from senderIndex: Int, to recipientIndex: Int) {
+        sharesByHandle[senderIndex] -= shares
         // Cannot overflow: the recipient's shares plus these are at most totalShares.
-        sharesByHolder[recipient, default: 0] += shares
-        return TransferOutcome(sharesMoved: shares, amountCreditedWei: creditedWei)
+        sharesByHandle[recipientIndex] += shares
     }
 
     /// Burns `shares` of `holder` and removes `releasingEtherWei` from the pool: with 0 the
@@ -209,7 +362,8 @@ public struct SharePool: Sendable, Equatable {
         guard releasingEtherWei <= (try etherForSharesFloor(shares)) else { throw .invalidShareRate }
         // The dead shares are never burned, so totalShares stays positive.
         guard shares < totalShares else { throw .poolEmpty }
-        setShares(holderShares - shares, of: holder)
+        let holderIndex = index(handle(of: holder)!)
+        sharesByHandle[holderIndex] = holderShares - shares
         totalShares -= shares
         pooledEtherWei -= releasingEtherWei
         precondition(pooledEtherWei > 0 || totalShares > 0)
@@ -226,47 +380,64 @@ public struct SharePool: Sendable, Equatable {
     /// - Throws: `amount_zero` (pooled ether 0), `invalid_bips`, `overflow`.
     @discardableResult
     public mutating func rebase(
+        toPooledEtherWei newPooledEtherWei: UInt128, fee: FeeSplitHandles
+    ) throws(AccountingError) -> RebaseOutcome {
+        let nodeOperatorsIndex = index(fee.nodeOperators)
+        let treasuryIndex = index(fee.treasury)
+        let outcome = try rebaseValues(
+            newPooledEtherWei, nodeOperatorsFeeBips: fee.nodeOperatorsFeeBips, treasuryFeeBips: fee.treasuryFeeBips)
+        pooledEtherWei = newPooledEtherWei
+        // Cannot overflow (checked): every holder's shares are at most totalShares.
+        totalShares += outcome.feeSharesMinted
+        sharesByHandle[nodeOperatorsIndex] += outcome.nodeOperatorsFeeShares
+        sharesByHandle[treasuryIndex] += outcome.treasuryFeeShares
+        return outcome
+    }
+
+    /// The ID form: registers the fee accounts only when shares are minted to them.
+    @discardableResult
+    public mutating func rebase(
         toPooledEtherWei newPooledEtherWei: UInt128, fee: FeeSplit? = nil
+    ) throws(AccountingError) -> RebaseOutcome {
+        guard let fee else {
+            let outcome = try rebaseValues(newPooledEtherWei, nodeOperatorsFeeBips: 0, treasuryFeeBips: 0)
+            pooledEtherWei = newPooledEtherWei
+            return outcome
+        }
+        let outcome = try rebaseValues(
+            newPooledEtherWei, nodeOperatorsFeeBips: fee.nodeOperatorsFeeBips, treasuryFeeBips: fee.treasuryFeeBips)
+        guard outcome.feeSharesMinted > 0 else {
+            pooledEtherWei = newPooledEtherWei
+            return outcome
+        }
+        let feeHandles = resolve(fee)
+        return try rebase(toPooledEtherWei: newPooledEtherWei, fee: feeHandles)
+    }
+
+    /// Validates a rebase and prices its fee; changes nothing.
+    private func rebaseValues(
+        _ newPooledEtherWei: UInt128, nodeOperatorsFeeBips: UInt128, treasuryFeeBips: UInt128
     ) throws(AccountingError) -> RebaseOutcome {
         guard newPooledEtherWei > 0 else { throw .amountZero }
         let previousWei = pooledEtherWei
         let rewardsWei = newPooledEtherWei > previousWei ? newPooledEtherWei - previousWei : 0
         var minted: UInt128 = 0
         var nodeOperatorsShares: UInt128 = 0
-        if let fee {
-            try FixedPoint.validateBips(fee.nodeOperatorsFeeBips)
-            try FixedPoint.validateBips(fee.treasuryFeeBips)
-            let totalFeeBips = fee.nodeOperatorsFeeBips + fee.treasuryFeeBips
-            try FixedPoint.validateBips(totalFeeBips)
-            if rewardsWei > 0 && totalFeeBips > 0 {
-                let feeNumerator = try FixedPoint.multiply(rewardsWei, totalFeeBips)
-                let denominator = try FixedPoint.subtract(
-                    try FixedPoint.multiply(newPooledEtherWei, FixedPoint.bipsDenominator), feeNumerator)
-                minted = try FixedPoint.mulDivFloor(feeNumerator, totalShares, denominator)
-                nodeOperatorsShares = try FixedPoint.mulDivFloor(minted, fee.nodeOperatorsFeeBips, totalFeeBips)
-                _ = try FixedPoint.add(totalShares, minted)
-            }
-        }
-        pooledEtherWei = newPooledEtherWei
-        let treasuryShares = minted - nodeOperatorsShares
-        if let fee, minted > 0 {
-            // Cannot overflow: every holder's shares are at most totalShares.
-            totalShares += minted
-            if nodeOperatorsShares > 0 { sharesByHolder[fee.nodeOperators, default: 0] += nodeOperatorsShares }
-            if treasuryShares > 0 { sharesByHolder[fee.treasury, default: 0] += treasuryShares }
+        try FixedPoint.validateBips(nodeOperatorsFeeBips)
+        try FixedPoint.validateBips(treasuryFeeBips)
+        let totalFeeBips = nodeOperatorsFeeBips + treasuryFeeBips
+        try FixedPoint.validateBips(totalFeeBips)
+        if rewardsWei > 0 && totalFeeBips > 0 {
+            let feeNumerator = try FixedPoint.multiply(rewardsWei, totalFeeBips)
+            let denominator = try FixedPoint.subtract(
+                try FixedPoint.multiply(newPooledEtherWei, FixedPoint.bipsDenominator), feeNumerator)
+            minted = try FixedPoint.mulDivFloor(feeNumerator, totalShares, denominator)
+            nodeOperatorsShares = try FixedPoint.mulDivFloor(minted, nodeOperatorsFeeBips, totalFeeBips)
+            _ = try FixedPoint.add(totalShares, minted)
         }
         return RebaseOutcome(
             previousPooledEtherWei: previousWei, pooledEtherWei: newPooledEtherWei,
             rewardsWei: rewardsWei, feeSharesMinted: minted, nodeOperatorsFeeShares: nodeOperatorsShares,
-            treasuryFeeShares: treasuryShares)
-    }
-
-    @inline(__always)
-    private mutating func setShares(_ shares: UInt128, of holder: HolderID) {
-        if shares == 0 {
-            sharesByHolder.removeValue(forKey: holder)
-        } else {
-            sharesByHolder[holder] = shares
-        }
+            treasuryFeeShares: minted - nodeOperatorsShares)
     }
 }

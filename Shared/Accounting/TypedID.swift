@@ -94,3 +94,75 @@ public struct QueuedWithdrawalID: Hashable, Comparable, Sendable, CustomStringCo
     public var description: String { String(rawValue) }
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
 }
+
+// MARK: Dense handles
+
+/// A dense index standing for a ``TypedID`` inside one structure (a pool, a ledger, a book,
+/// an index): hot operations take handles and reach their state with one array access, with
+/// no string hashing or comparison. A handle is issued by the structure's ``IDTable`` the
+/// first time the ID is seen, never changes and is never reused; it is meaningful only to the
+/// value that issued it (and its copies). Handles are per process state, never persisted:
+/// persist the ID.
+@frozen
+public struct Handle<Tag>: Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// 0, 1, 2 … in order of first appearance.
+    public let index: Int32
+
+    @inlinable
+    public init(index: Int32) { self.index = index }
+
+    @inlinable
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.index < rhs.index }
+    public var description: String { "#\(index)" }
+}
+
+/// Handle of a holder in one ``SharePool``.
+public typealias HolderHandle = Handle<HolderTag>
+/// Handle of a staker in one ``RestakingLedger``.
+public typealias StakerHandle = Handle<StakerTag>
+/// Handle of an operator in one ``RestakingLedger`` or ``AllocationBook``.
+public typealias OperatorHandle = Handle<OperatorTag>
+/// Handle of a strategy in one ``RestakingLedger`` or ``AllocationBook``.
+public typealias StrategyHandle = Handle<StrategyTag>
+
+/// The IDs a structure has seen, in order of first appearance: ID → handle through one hash
+/// lookup (done once, when a caller resolves an ID), handle → ID through one array access.
+public struct IDTable<Tag>: Sendable, Equatable {
+    /// `ids[h.index]` is the ID of handle `h`.
+    public private(set) var ids: ContiguousArray<TypedID<Tag>> = []
+    @usableFromInline
+    var handleIndexByID: [TypedID<Tag>: Int32] = [:]
+
+    public init() {}
+
+    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.ids == rhs.ids }
+
+    @inlinable
+    public var count: Int { ids.count }
+
+    /// The handle of `id`, or nil when it was never seen.
+    @inlinable
+    public func handle(of id: TypedID<Tag>) -> Handle<Tag>? {
+        handleIndexByID[id].map(Handle.init(index:))
+    }
+
+    @inlinable
+    public subscript(handle: Handle<Tag>) -> TypedID<Tag> { ids[Int(handle.index)] }
+
+    /// Forgets the IDs issued after the first `count` (undoing registrations of an operation
+    /// that then failed).
+    mutating func truncate(to count: Int) {
+        while ids.count > count { handleIndexByID.removeValue(forKey: ids.removeLast()) }
+    }
+
+    /// The handle of `id`, issuing the next one when it is new.
+    @discardableResult
+    public mutating func intern(_ id: TypedID<Tag>) -> Handle<Tag> {
+        if let index = handleIndexByID[id] { return Handle(index: index) }
+        precondition(ids.count < Int(Int32.max), "handle space exhausted")
+        let index = Int32(ids.count)
+        ids.append(id)
+        handleIndexByID[id] = index
+        return Handle(index: index)
+    }
+}

@@ -19,6 +19,13 @@ public struct WithdrawalQueue: Sendable, Equatable {
         public let cumulativeAmountWei: UInt128
         public let cumulativeShares: UInt128
         public internal(set) var isClaimed: Bool
+
+        public init(owner: HolderID, cumulativeAmountWei: UInt128, cumulativeShares: UInt128, isClaimed: Bool) {
+            self.owner = owner
+            self.cumulativeAmountWei = cumulativeAmountWei
+            self.cumulativeShares = cumulativeShares
+            self.isClaimed = isClaimed
+        }
     }
 
     /// A finalization: requests from `firstRequestID` on (to the next checkpoint) were
@@ -26,6 +33,11 @@ public struct WithdrawalQueue: Sendable, Equatable {
     public struct Checkpoint: Sendable, Equatable {
         public let firstRequestID: WithdrawalRequestID
         public let maxShareRateE27: UInt128
+
+        public init(firstRequestID: WithdrawalRequestID, maxShareRateE27: UInt128) {
+            self.firstRequestID = firstRequestID
+            self.maxShareRateE27 = maxShareRateE27
+        }
     }
 
     /// What a finalization locks and burns.
@@ -47,6 +59,25 @@ public struct WithdrawalQueue: Sendable, Equatable {
 
     public init(queueHolder: HolderID) {
         self.queueHolder = queueHolder
+    }
+
+    /// Restores a queue saved field by field (a service's snapshot).
+    /// - Throws: `invalid_share_rate` when the saved fields contradict each other.
+    public init(
+        queueHolder: HolderID, restoringRequests requests: [Request], checkpoints: [Checkpoint],
+        lastFinalizedRequestID: WithdrawalRequestID, lockedEtherWei: UInt128
+    ) throws(AccountingError) {
+        var previous: (UInt128, UInt128) = (0, 0)
+        for request in requests {
+            guard request.cumulativeAmountWei > previous.0, request.cumulativeShares > previous.1 else { throw .invalidShareRate }
+            previous = (request.cumulativeAmountWei, request.cumulativeShares)
+        }
+        guard lastFinalizedRequestID.rawValue <= UInt64(requests.count) else { throw .invalidShareRate }
+        self.queueHolder = queueHolder
+        self.requests = requests
+        self.checkpoints = checkpoints
+        self.lastFinalizedRequestID = lastFinalizedRequestID
+        self.lockedEtherWei = lockedEtherWei
     }
 
     // MARK: Views

@@ -19,6 +19,17 @@ extension LedgerDomain {
             case "ledger.validator.list": return .success(Decision(result: try validatorList(body)))
             case "ledger.chain.show": return .success(Decision(result: chainView()))
             case "ledger.audit": return .success(Decision(result: auditView()))
+            case "ledger.stake": return .success(try decideStake(body, context: context))
+            case "ledger.transfer": return .success(try decideTransfer(body, context: context))
+            case "ledger.wrap": return .success(try decideWrap(body, context: context, unwrap: false))
+            case "ledger.unwrap": return .success(try decideWrap(body, context: context, unwrap: true))
+            case "ledger.withdrawal.request": return .success(try decideWithdrawalRequest(body, context: context))
+            case "ledger.withdrawal.claim": return .success(try decideWithdrawalClaim(body, context: context))
+            case "ledger.withdrawal.list": return .success(Decision(result: try withdrawalList(body)))
+            case "ledger.pool.show": return .success(Decision(result: try poolView(body)))
+            case "ledger.operator.show": return .success(Decision(result: try operatorView(body)))
+            case "ledger.reth.unstake": return .success(try decideUnstake(body, context: context))
+            case "ledger.reth.node.deposit": return .success(try decideNodeDeposit(body, context: context))
             default:
                 throw ContractError(.unknownCommand, "ledger has no command \(command.type)")
             }

@@ -24,6 +24,10 @@ extension LedgerDomain {
             "inflowsWei": .amount(inflowsWei),
             "outflowsWei": .amount(outflowsWei),
             "lastEpochInLeak": .bool(lastEpochInLeak),
+            "steth": steth.snapshot,
+            "reth": reth.snapshot,
+            "nodeOperators": .object(nodeOperators.mapValues(\.json)),
+            "schedules": .object(schedules.mapValues(\.json)),
         ])
     }
 
@@ -62,6 +66,15 @@ extension LedgerDomain {
         outflowsWei = try snapshot.amount("outflowsWei")
         lastEpochInLeak = try snapshot.bool("lastEpochInLeak")
         chain = try Self.restoreChain(try snapshot.object("chain"))
+        // Absent in snapshots taken before liquid staking: the pools are then empty.
+        if let stethJSON = snapshot["steth"] { steth = try StethPool(snapshot: stethJSON) }
+        if let rethJSON = snapshot["reth"] { reth = try RethPool(snapshot: rethJSON) }
+        if case .object(let operators)? = snapshot["nodeOperators"] {
+            for (name, value) in operators { nodeOperators[name] = try NodeOperatorRecord(body: value) }
+        }
+        if case .object(let byPool)? = snapshot["schedules"] {
+            for (pool, value) in byPool { schedules[pool] = try PoolSchedule().updated(by: value) }
+        }
     }
 
     public static func chainSnapshot(_ chain: BeaconChain) -> JSON {

@@ -65,7 +65,9 @@ extension LedgerDomain {
             throw ContractError(.invalidArgument, "body.limit must be 1 … 1000, got \(limit)")
         }
         let candidates: [ValidatorIndex]
-        if let owner {
+        if let owner, owner == StethPool.owner || owner == RethPool.owner {
+            candidates = owner == StethPool.owner ? steth.validators : reth.order
+        } else if let owner {
             candidates = accounts[try AccountName.validated(owner, field: "body.owner")]?.validators ?? []
         } else {
             candidates = chain.validators.indices.map(ValidatorIndex.init)
@@ -83,7 +85,10 @@ extension LedgerDomain {
 
     func accountView(_ rawName: String) throws(ContractError) -> JSON {
         let name = try AccountName.validated(rawName, field: "body.account")
-        let account = try existingAccount(name)
+        // A holder of pool tokens that never held ETH here (a transfer's recipient, an
+        // operator paid in fees, the treasury) has an account all the same.
+        let holdsTokens = steth.shares(of: name) > 0 || steth.wstethWei(of: name) > 0 || reth.rethWei(of: name) > 0
+        let account = holdsTokens ? (accounts[name] ?? Account()) : try existingAccount(name)
         var validatorBalance: UInt128 = 0
         var rewards: UInt128 = 0
         var penalties: UInt128 = 0
@@ -97,7 +102,7 @@ extension LedgerDomain {
             slashing += UInt128(validator.slashingPenaltiesGwei)
             if chain.depositQueuePosition(of: index) != nil { pending += UInt128(validator.depositedGwei) }
         }
-        return .object([
+        var fields: [String: JSON] = [
             "account": .string(name),
             "balanceWei": .amount(account.balanceWei),
             "depositedWei": .amount(account.depositedWei),
@@ -109,7 +114,9 @@ extension LedgerDomain {
             "rewardsGwei": .amount(rewards),
             "penaltiesGwei": .amount(penalties),
             "slashingPenaltiesGwei": .amount(slashing),
-        ])
+        ]
+        for (key, value) in tokenBalances(of: name) { fields[key] = value }
+        return .object(fields)
     }
 
     func chainView() -> JSON {
@@ -172,11 +179,15 @@ extension LedgerDomain {
         let rewards = chain.rewardsGwei * weiPerGwei
         let penalties = chain.penaltiesGwei * weiPerGwei
         let slashing = chain.slashingPenaltiesGwei * weiPerGwei
-        let left = inflowsWei + rewards
-        let right = accountBalances + validatorBalances + pending + penalties + slashing + outflowsWei
+        let liquid = liquidAudit()
+        let left = inflowsWei + rewards + liquid.elRewardsWei
+        let right = accountBalances + validatorBalances + pending + penalties + slashing + outflowsWei + liquid.poolEtherWei
         return .object([
             "inflowsWei": .amount(inflowsWei),
             "rewardsWei": .amount(rewards),
+            "elRewardsWei": .amount(liquid.elRewardsWei),
+            "poolEtherWei": .amount(liquid.poolEtherWei),
+            "tokenChecks": .object(liquid.checks),
             "accountBalancesWei": .amount(accountBalances),
             "validatorBalancesWei": .amount(validatorBalances),
             "pendingDepositsWei": .amount(pending),
@@ -185,7 +196,7 @@ extension LedgerDomain {
             "outflowsWei": .amount(outflowsWei),
             "leftWei": .amount(left),
             "rightWei": .amount(right),
-            "ok": .bool(left == right),
+            "ok": .bool(left == right && liquid.ok),
         ])
     }
 }

@@ -13,7 +13,7 @@ public struct LedgerDomain: ServiceDomain {
     public static let followedSources = LedgerIdentity.followedSources
     public static let queryTypes: Set<String> = [
         "ledger.pings", "ledger.account.show", "ledger.validator.show", "ledger.validator.list",
-        "ledger.chain.show", "ledger.audit",
+        "ledger.chain.show", "ledger.audit", "ledger.withdrawal.list", "ledger.pool.show", "ledger.operator.show",
     ]
 
     /// One account's ETH in the books.
@@ -40,6 +40,12 @@ public struct LedgerDomain: ServiceDomain {
     /// ETH that entered and left the books from outside.
     public internal(set) var inflowsWei: UInt128 = 0
     public internal(set) var outflowsWei: UInt128 = 0
+    /// The rebasing liquid-staking pool, and the exchange-rate one.
+    var steth = StethPool()
+    var reth = RethPool()
+    /// Node operators mirrored from stakeline-operators, and pools' report schedules from rewards.
+    var nodeOperators: [String: NodeOperatorRecord] = [:]
+    var schedules: [String: PoolSchedule] = [:]
     /// Whether the last epoch processed was in an inactivity leak.
     var lastEpochInLeak = false
     /// The epoch transition `react` computed, reused by `apply` (see `EpochCache`).
@@ -84,13 +90,21 @@ public struct LedgerDomain: ServiceDomain {
         case "ledger.ValidatorSlashRefused":
             break
         default:
-            preconditionFailure("unknown own event \(event.type) at seq \(event.seq)")
+            guard applyLiquid(event) else { preconditionFailure("unknown own event \(event.type) at seq \(event.seq)") }
         }
     }
 
     private mutating func applyValidatorDeposited(_ event: EventEnvelope) {
         let (index, owner, amountGwei, compounding) = must(event) { body throws(ContractError) in
             (Int(try body.uint64("validator")), try body.string("owner"), try body.gwei("amountGwei"), try body.bool("compounding"))
+        }
+        if owner == StethPool.owner {
+            applyPoolValidator(index: index, operatorName: must(event) { body throws(ContractError) in try body.string("operator") })
+            return
+        }
+        if owner == RethPool.owner {
+            applyMinipool(event, index: index)
+            return
         }
         let handle = ownerHandle(owner)
         let performance = ownerPerformance[owner] ?? .ideal
@@ -115,9 +129,22 @@ public struct LedgerDomain: ServiceDomain {
             summary = chain.processEpoch()
         }
         lastEpochInLeak = summary.inInactivityLeak
+        accrueExecutionRewards(epoch: epoch)
         for withdrawal in summary.withdrawals {
             let owner = ownerNames[withdrawal.owner]
             let amountWei = UInt128(withdrawal.amountGwei) * weiPerGwei
+            if owner == StethPool.owner {
+                steth.withdrawalVaultWei += amountWei
+                continue
+            }
+            if owner == RethPool.owner {
+                let (operatorName, nodeWei) = reth.split(sweptWei: amountWei, full: withdrawal.full, from: withdrawal.validator)
+                if nodeWei > 0 {
+                    accounts[operatorName, default: Account()].balanceWei += nodeWei
+                    accounts[operatorName]!.withdrawalsReceivedWei += nodeWei
+                }
+                continue
+            }
             accounts[owner]!.balanceWei += amountWei
             accounts[owner]!.withdrawalsReceivedWei += amountWei
         }
@@ -150,6 +177,7 @@ public struct LedgerDomain: ServiceDomain {
     // MARK: Reacting to other services
 
     public func react(to event: EventEnvelope, context: CommandContext) -> [NewEvent] {
+        if let liquid = reactLiquid(to: event) { return liquid }
         switch event.type {
         case "rewards.EpochProcessed":
             return reactToEpoch(event)

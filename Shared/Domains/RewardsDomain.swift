@@ -17,6 +17,8 @@ public struct RewardsDomain: ServiceDomain {
     var parameters = BeaconParameters.mainnetLike
     var validatorPerformance: [UInt64: ValidatorPerformance] = [:]
     var ownerPerformance: [String: ValidatorPerformance] = [:]
+    /// Oracle report schedules and execution-layer income per pool.
+    var schedules: [String: PoolSchedule] = ["steth": PoolSchedule(), "reth": PoolSchedule()]
 
     public init() {}
 
@@ -32,12 +34,32 @@ public struct RewardsDomain: ServiceDomain {
                 guard count >= 1 && count <= Self.epochsPerCommandMax else {
                     throw ContractError(.invalidArgument, "body.count must be 1 … \(Self.epochsPerCommandMax), got \(count)")
                 }
-                let events = (0..<count).map { offset in
-                    NewEvent(name: "EpochProcessed", epoch: epoch + offset, body: .object(["epoch": .int(epoch + offset)]))
+                var events: [NewEvent] = []
+                for offset in 0..<count {
+                    let ended = epoch + offset
+                    events.append(NewEvent(name: "EpochProcessed", epoch: ended, body: .object(["epoch": .int(ended)])))
+                    // A pool's report is due at the start of every multiple of its interval.
+                    for pool in schedules.keys.sorted() where (ended + 1) % schedules[pool]!.reportIntervalEpochs == 0 {
+                        events.append(NewEvent(name: "OracleReportDue", epoch: ended + 1, body: .object([
+                            "pool": .string(pool), "epoch": .int(ended + 1),
+                        ])))
+                    }
                 }
                 return .success(Decision(result: .object([
-                    "fromEpoch": .int(epoch), "toEpoch": .int(epoch + count), "lastSeq": .int(context.nextSeq + count - 1),
+                    "fromEpoch": .int(epoch), "toEpoch": .int(epoch + count),
+                    "lastSeq": .int(context.nextSeq + UInt64(events.count) - 1),
                 ]), events: events))
+            case "rewards.pool.set":
+                try context.requireOracle(doing: "scheduling pool reports")
+                let pool = try body.string("pool")
+                guard let current = schedules[pool] else {
+                    throw ContractError(.unknownPool, "there is no pool \(pool) (pools: steth, reth)")
+                }
+                let updated = try current.updated(by: command.body)
+                let fields = updated.json.merging(["pool": .string(pool)])
+                return .success(Decision(
+                    result: fields.merging(["seq": .int(context.nextSeq)]),
+                    events: [NewEvent(name: "PoolScheduleSet", epoch: epoch, body: fields)]))
             case "rewards.performance.set":
                 try context.requireOracle(doing: "setting validator performance")
                 let performance = try ValidatorPerformance(body: command.body)
@@ -75,6 +97,7 @@ public struct RewardsDomain: ServiceDomain {
         for (index, performance) in validatorPerformance { validators[String(index)] = performance.json }
         return parameters.json.merging([
             "epoch": .int(epoch),
+            "pools": .object(schedules.mapValues(\.json)),
             "performance": .object(["validators": .object(validators), "owners": .object(ownerPerformance.mapValues(\.json))]),
         ])
     }
@@ -96,6 +119,11 @@ public struct RewardsDomain: ServiceDomain {
             }
         case "rewards.NetworkSet":
             parameters = must(event) { body throws(ContractError) in try parameters.updated(by: body) }
+        case "rewards.OracleReportDue":
+            break
+        case "rewards.PoolScheduleSet":
+            let pool = must(event) { body throws(ContractError) in try body.string("pool") }
+            schedules[pool] = must(event) { body throws(ContractError) in try schedules[pool]!.updated(by: body) }
         default:
             preconditionFailure("unknown own event \(event.type) at seq \(event.seq)")
         }
@@ -123,6 +151,9 @@ public struct RewardsDomain: ServiceDomain {
             validatorPerformance[index] = try ValidatorPerformance(body: value)
         }
         for (owner, value) in owners { ownerPerformance[owner] = try ValidatorPerformance(body: value) }
+        if case .object(let pools)? = snapshot["pools"] {
+            for (pool, value) in pools { schedules[pool] = try PoolSchedule().updated(by: value) }
+        }
     }
 }
 

@@ -63,6 +63,40 @@ import Testing
         }
     }
 
+    /// The hand-written 256-by-128-bit division against the stdlib's, over operands of every
+    /// width (divisors below 2^64, at 2^64, normalized and not, quotient digits at their edges).
+    @Test func mulDivMatchesTheStdlibDivisionAtEveryWidth() {
+        var reader = WordReader(seed: 0x5EED, steps: 0)
+        func operand(_ reader: inout WordReader) -> UInt128 {
+            let value = UInt128(reader.next()) << 64 | UInt128(reader.next())
+            let shift = Int(reader.below(129))
+            return shift == 128 ? 0 : value >> shift
+        }
+        var checked = 0
+        for round in 0..<200_000 {
+            let a = round % 97 == 0 ? UInt128.max : operand(&reader)
+            let b = round % 89 == 0 ? UInt128.max : operand(&reader)
+            var divisor = operand(&reader)
+            if round % 5 == 0 { divisor = UInt128(reader.next()) }
+            if round % 13 == 0 { divisor = UInt128(1) << 64 | UInt128(reader.below(3)) }
+            if round % 17 == 0 { divisor = UInt128.max - UInt128(reader.below(3)) }
+            guard divisor != 0 else { continue }
+            let product = a.multipliedFullWidth(by: b)
+            guard product.high < divisor else { continue }
+            let expected = divisor.dividingFullWidth(product)
+            guard let floor = try? FixedPoint.mulDivFloor(a, b, divisor),
+                let exact = try? FixedPoint.mulDivWithRemainder(a, b, adding: 0, divisor)
+            else {
+                Issue.record("refused \(a) × \(b) / \(divisor)")
+                return
+            }
+            #expect(floor == expected.quotient)
+            #expect(exact.quotient == expected.quotient && exact.remainder == expected.remainder)
+            checked += 1
+        }
+        #expect(checked > 100_000)
+    }
+
     @Test func isqrtIsTheFloorRootOnRandomInputs() async {
         await propertyCheck(count: 500, input: Gen.uint64()) { n in
             let root = UInt128(FixedPoint.integerSquareRoot(n))

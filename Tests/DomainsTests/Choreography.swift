@@ -53,6 +53,24 @@ struct Choreography {
         }
     }
 
+    /// Delivers an event of a service not wired here (e.g. `operators`) to the ledger, rewards
+    /// and slashing, as the bus would, and runs the reactions to completion.
+    mutating func deliver(_ event: EventEnvelope) {
+        var queue = [event]
+        while !queue.isEmpty {
+            let next = queue.removeFirst()
+            for follower in ["ledger", "rewards", "slashing"] where follower != next.source {
+                let context = CommandContext(actor: next.source, roles: roles, nextSeq: UInt64(journals[follower]!.count + 1))
+                let reactions: [NewEvent] = switch follower {
+                case "ledger": ledger.react(to: next, context: context)
+                case "rewards": rewards.react(to: next, context: context)
+                default: slashing.react(to: next, context: context)
+                }
+                queue += journal(follower, reactions)
+            }
+        }
+    }
+
     /// A query's result (queries never change state).
     func query(_ service: String, _ type: String, _ body: JSON = .object([:])) throws(Failure) -> JSON {
         let command = CommandEnvelope(id: "q", type: type, actor: "anyone", body: body)

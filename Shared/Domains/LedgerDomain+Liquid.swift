@@ -1,0 +1,404 @@
+import Accounting
+import Contracts
+import ServiceKit
+
+/// A node operator as the ledger knows it (mirrored from `stakeline-operators`).
+struct NodeOperatorRecord: Sendable, Equatable {
+    var name: String
+    var pool: String
+    var validatorLimit: UInt64
+    var onlineRateBips: UInt64
+    var commissionBips: UInt64?
+
+    init(body: JSON) throws(ContractError) {
+        name = try body.string("name")
+        pool = try body.string("pool")
+        validatorLimit = try body.optionalUInt64("validatorLimit") ?? 0
+        onlineRateBips = try body.optionalUInt64("onlineRateBips") ?? 10_000
+        commissionBips = try body.optionalUInt64("commissionBips")
+    }
+
+    var json: JSON {
+        .object([
+            "name": .string(name), "pool": .string(pool), "validatorLimit": .int(validatorLimit),
+            "onlineRateBips": .int(onlineRateBips), "commissionBips": commissionBips.map { .int($0) } ?? .null,
+        ])
+    }
+
+    var performance: ValidatorPerformance {
+        (try? ValidatorPerformance(onlineRateBips: onlineRateBips)) ?? .ideal
+    }
+}
+
+/// When each pool reports, and what its validators earn on the execution layer (mirrored from
+/// `stakeline-rewards`).
+struct PoolSchedule: Sendable, Equatable {
+    var reportIntervalEpochs: UInt64 = 225
+    /// Default 1500 gwei a validator-epoch ≈ 0.37 % a year on 32 ETH.
+    var elRewardsWeiPerValidatorEpoch: UInt128 = 1_500_000_000_000
+
+    var json: JSON {
+        .object([
+            "reportIntervalEpochs": .int(reportIntervalEpochs),
+            "elRewardsWeiPerValidatorEpoch": .amount(elRewardsWeiPerValidatorEpoch),
+        ])
+    }
+
+    func updated(by body: JSON) throws(ContractError) -> PoolSchedule {
+        var next = self
+        let fields = body.fields(at: "body")
+        if let interval = try fields.optionalUInt64("reportIntervalEpochs") {
+            guard interval >= 1 && interval <= 100_000 else {
+                throw ContractError(.invalidArgument, "body.reportIntervalEpochs must be 1 … 100000, got \(interval)")
+            }
+            next.reportIntervalEpochs = interval
+        }
+        if let rate = try fields.optionalAmount("elRewardsWeiPerValidatorEpoch") {
+            guard rate <= 1_000_000_000_000_000_000 else {
+                throw ContractError(.invalidArgument, "body.elRewardsWeiPerValidatorEpoch must be at most 1 ETH")
+            }
+            next.elRewardsWeiPerValidatorEpoch = rate
+        }
+        return next
+    }
+}
+
+/// The ledger's liquid-staking commands (docs/PROTOCOL.md §9.5).
+extension LedgerDomain {
+    static let pools = ["steth", "reth"]
+
+    func requirePool(_ body: JSON.Fields) throws(ContractError) -> String {
+        let pool = try body.optionalString("pool") ?? "steth"
+        guard Self.pools.contains(pool) else {
+            throw ContractError(.unknownPool, "there is no pool \(pool) (pools: \(Self.pools.joined(separator: ", ")))")
+        }
+        return pool
+    }
+
+    func decideStake(_ body: JSON.Fields, context: CommandContext) throws(ContractError) -> Decision {
+        let account = try AccountName.validated(try body.string("account"), field: "body.account")
+        try context.requireActor(account, doing: "stake")
+        let pool = try requirePool(body)
+        let amount = try positiveAmount(body, "amountWei")
+        guard amount >= SharePool.defaultDepositMinimumWei else {
+            throw ContractError(.belowMinimum, "the smallest stake is 0.01 ETH, got \(EtherAmount.format(amount)) ETH")
+        }
+        let current = try existingAccount(account)
+        guard current.balanceWei >= amount else {
+            throw ContractError(.insufficientBalance,
+                "\(account) holds \(EtherAmount.format(current.balanceWei)) ETH, cannot stake \(EtherAmount.format(amount)) ETH")
+        }
+        if pool == RethPool.name {
+            var next = reth
+            let deposit = try next.stake(amount, for: account)
+            let fields: JSON = .object([
+                "account": .string(account), "pool": .string(pool), "amountWei": .amount(amount),
+                "feeWei": .amount(deposit.feeWei), "rethMinted": .amount(deposit.tokensMinted),
+            ])
+            return Decision(result: fields.merging([
+                "balanceWei": .amount(next.rethWei(of: account)), "ethBalanceWei": .amount(current.balanceWei - amount),
+                "validatorsFunded": .array([]),
+            ]), events: [NewEvent(name: "Staked", epoch: chain.epoch, body: fields)])
+        }
+        var next = steth
+        let minted = try next.stake(amount, for: account)
+        let funding = fundingPlan(bufferedWei: next.bufferedWei)
+        var events = [NewEvent(name: "Staked", epoch: chain.epoch, body: .object([
+            "account": .string(account), "pool": .string(pool), "amountWei": .amount(amount), "sharesMinted": .amount(minted),
+        ]))]
+        var funded: [JSON] = []
+        for (offset, operatorName) in funding.enumerated() {
+            let index = chain.validators.count + offset
+            funded.append(.int(index))
+            events.append(NewEvent(name: "ValidatorDeposited", epoch: chain.epoch, body: .object([
+                "validator": .int(index), "owner": .string(StethPool.owner), "operator": .string(operatorName),
+                "amountGwei": .amount(UInt64(32_000_000_000)), "compounding": .bool(false), "epoch": .int(chain.epoch),
+            ])))
+        }
+        return Decision(result: .object([
+            "account": .string(account), "pool": .string(pool), "amountWei": .amount(amount), "sharesMinted": .amount(minted),
+            "balanceWei": .amount(next.stethWei(of: account)), "ethBalanceWei": .amount(current.balanceWei - amount),
+            "validatorsFunded": .array(funded),
+        ]), events: events)
+    }
+
+    /// Which curated operators get the validators the buffer can fund now: the one with the
+    /// fewest running validators first, within its limit; ties by name.
+    func fundingPlan(bufferedWei: UInt128) -> [String] {
+        var running = steth.runningValidators(chain)
+        let candidates = nodeOperators.values.filter { $0.pool == StethPool.name }.sorted { $0.name < $1.name }
+        var buffer = bufferedWei
+        var plan: [String] = []
+        while buffer >= StethPool.validatorDepositWei {
+            let open = candidates.filter { UInt64(running[$0.name] ?? 0) < $0.validatorLimit }
+            guard let chosen = open.min(by: { (running[$0.name] ?? 0, $0.name) < (running[$1.name] ?? 0, $1.name) }) else { break }
+            plan.append(chosen.name)
+            running[chosen.name, default: 0] += 1
+            buffer -= StethPool.validatorDepositWei
+        }
+        return plan
+    }
+
+    func decideTransfer(_ body: JSON.Fields, context: CommandContext) throws(ContractError) -> Decision {
+        let from = try AccountName.validated(try body.string("from"), field: "body.from")
+        let to = try AccountName.validated(try body.string("to"), field: "body.to")
+        try context.requireActor(from, doing: "transfer tokens")
+        let token = try body.string("token")
+        let amount = try body.optionalAmount("amountWei")
+        let sharesToMove = try body.optionalAmount("shares")
+        guard (amount == nil) != (sharesToMove == nil) else {
+            throw ContractError(.invalidArgument, "give exactly one of body.amountWei and body.shares")
+        }
+        guard (amount ?? sharesToMove ?? 0) > 0 else { throw ContractError(.amountZero, "the amount must be more than 0") }
+        guard from != to else { throw ContractError(.invalidArgument, "from and to are the same account") }
+        guard token == "steth" || token == "wsteth" || token == "reth" else {
+            throw ContractError(.unknownToken, "transferable tokens are steth, wsteth and reth, not \(token)")
+        }
+        if token == "reth" {
+            guard sharesToMove == nil else { throw ContractError(.invalidArgument, "a by-shares transfer is for steth") }
+            var next = reth.tokens
+            try accounting { () throws(AccountingError) in try next.transfer(amount!, from: HolderID(from), to: HolderID(to)) }
+            let fields: JSON = .object([
+                "from": .string(from), "to": .string(to), "token": .string(token), "amountWei": .amount(amount!),
+                "amountCreditedWei": .amount(amount!),
+            ])
+            return Decision(result: fields, events: [NewEvent(name: "Transferred", epoch: chain.epoch, body: fields)])
+        }
+        var next = steth
+        let moved = try next.transfer(amountWei: amount, shares: sharesToMove, token: token, from: from, to: to)
+        var fields: [String: JSON] = [
+            "from": .string(from), "to": .string(to), "token": .string(token),
+            "amountCreditedWei": .amount(moved.creditedWei),
+        ]
+        if let amount { fields["amountWei"] = .amount(amount) }
+        if token == "steth" { fields["sharesMoved"] = .amount(moved.sharesMoved) }
+        if let sharesToMove { fields["shares"] = .amount(sharesToMove) }
+        return Decision(result: .object(fields), events: [NewEvent(name: "Transferred", epoch: chain.epoch, body: .object(fields))])
+    }
+
+    func decideWrap(_ body: JSON.Fields, context: CommandContext, unwrap: Bool) throws(ContractError) -> Decision {
+        let account = try AccountName.validated(try body.string("account"), field: "body.account")
+        try context.requireActor(account, doing: unwrap ? "unwrap" : "wrap")
+        let amount = try positiveAmount(body, "amountWei")
+        var next = steth
+        var fields: [String: JSON] = ["account": .string(account), "amountWei": .amount(amount)]
+        if unwrap {
+            let outcome = try next.unwrap(amount, for: account)
+            fields["wstethWei"] = .amount(amount)
+            fields["stethCreditedWei"] = .amount(outcome.amountCreditedWei)
+            fields["sharesMoved"] = .amount(outcome.sharesMoved)
+        } else {
+            let units = try next.wrap(amount, for: account)
+            fields["wstethWei"] = .amount(units)
+            fields["sharesMoved"] = .amount(units)
+        }
+        fields["stethBalanceWei"] = .amount(next.stethWei(of: account))
+        fields["wstethBalanceWei"] = .amount(next.wstethWei(of: account))
+        return Decision(result: .object(fields), events: [
+            NewEvent(name: unwrap ? "Unwrapped" : "Wrapped", epoch: chain.epoch, body: .object(fields)),
+        ])
+    }
+
+    func decideWithdrawalRequest(_ body: JSON.Fields, context: CommandContext) throws(ContractError) -> Decision {
+        let account = try AccountName.validated(try body.string("account"), field: "body.account")
+        try context.requireActor(account, doing: "request a withdrawal")
+        let token = try body.string("token")
+        var amount = try positiveAmount(body, "amountWei")
+        var next = steth
+        var unwrappedWei: UInt128?
+        switch token {
+        case "steth": break
+        case "wsteth":
+            let outcome = try next.unwrap(amount, for: account)
+            amount = outcome.amountCreditedWei
+            unwrappedWei = amount
+        default:
+            throw ContractError(.unknownToken, "withdrawals take steth or wsteth, not \(token)")
+        }
+        let made = try next.requestWithdrawal(amount, for: account, epoch: chain.epoch)
+        let requests: [JSON] = made.map {
+            .object(["id": .int($0.id.rawValue), "amountWei": .amount($0.amountWei), "shares": .amount($0.shares)])
+        }
+        var fields: [String: JSON] = [
+            "account": .string(account), "token": .string(token), "amountWei": .amount(try body.amount("amountWei")),
+            "requests": .array(requests),
+        ]
+        if let unwrappedWei { fields["stethWei"] = .amount(unwrappedWei) }
+        var result = fields
+        result["expectedFinalizationEpoch"] = .int(expectedFinalizationEpoch(after: next))
+        return Decision(result: .object(result), events: [NewEvent(name: "WithdrawalRequested", epoch: chain.epoch, body: .object(fields))])
+    }
+
+    /// The next report if the buffer covers the whole queue; else the first report after the
+    /// exits it needs would be swept (exit queue + 256 epochs + the sweep), estimated.
+    func expectedFinalizationEpoch(after pool: StethPool) -> UInt64 {
+        let interval = schedules[StethPool.name]?.reportIntervalEpochs ?? 225
+        let nextReport = (chain.epoch / interval + 1) * interval
+        if pool.bunkerMode == false && pool.queue.unfinalizedAmountWei <= pool.bufferedWei { return nextReport }
+        let sweep = chain.parameters.sweepIntervalEpochs
+        let withdrawable = chain.epoch + 5 + BeaconParameters.minValidatorWithdrawabilityDelay + interval
+        let swept = (withdrawable / sweep + 1) * sweep
+        return (swept / interval + 1) * interval
+    }
+
+    func decideWithdrawalClaim(_ body: JSON.Fields, context: CommandContext) throws(ContractError) -> Decision {
+        let raw = try body.uint64("id")
+        let id = WithdrawalRequestID(raw)
+        guard let request = steth.queue.request(id) else {
+            throw ContractError(.requestNotFound, "there is no withdrawal request \(raw)")
+        }
+        let owner = request.owner.rawValue
+        try context.requireActor(owner, doing: "claim withdrawal \(raw)")
+        guard !request.isClaimed else { throw ContractError(.requestAlreadyClaimed, "withdrawal \(raw) was claimed already") }
+        guard id <= steth.queue.lastFinalizedRequestID else {
+            throw ContractError(.requestNotFinalized,
+                "withdrawal \(raw) is not finalized yet; expected at epoch \(expectedFinalizationEpoch(after: steth))")
+        }
+        var next = steth
+        let claimed = try next.claim(id, by: owner)
+        let (amount, _) = try accounting { () throws(AccountingError) in try steth.queue.amountAndShares(of: id) }
+        let rate = steth.queue.checkpoints.last { $0.firstRequestID <= id }?.maxShareRateE27 ?? 0
+        let fields: JSON = .object([
+            "id": .int(raw), "account": .string(owner), "amountWei": .amount(amount), "claimedWei": .amount(claimed),
+            "finalizationShareRateE27": .amount(rate),
+        ])
+        return Decision(result: fields, events: [NewEvent(name: "WithdrawalClaimed", epoch: chain.epoch, body: fields)])
+    }
+
+    // MARK: Applying
+
+    mutating func applyLiquid(_ event: EventEnvelope) -> Bool {
+        switch event.type {
+        case "ledger.Staked":
+            let (account, amount) = must(event) { body throws(ContractError) in (try body.string("account"), try body.amount("amountWei")) }
+            if must(event, { body throws(ContractError) in try body.string("pool") }) == RethPool.name {
+                _ = mustLiquid(event) { () throws(ContractError) in try reth.stake(amount, for: account) }
+            } else {
+                _ = mustLiquid(event) { () throws(ContractError) in try steth.stake(amount, for: account) }
+            }
+            accounts[account]!.balanceWei -= amount
+        case "ledger.Unstaked":
+            let (account, amount) = must(event) { body throws(ContractError) in (try body.string("account"), try body.amount("amountWei")) }
+            let paid = mustLiquid(event) { () throws(ContractError) in try reth.unstake(amount, for: account) }
+            accounts[account]!.balanceWei += paid
+        case "ledger.Transferred":
+            let (from, to, token) = must(event) { body throws(ContractError) in
+                (try body.string("from"), try body.string("to"), try body.string("token"))
+            }
+            let amount = must(event) { body throws(ContractError) in try body.optionalAmount("amountWei") }
+            let sharesToMove = must(event) { body throws(ContractError) in try body.optionalAmount("shares") }
+            if token == "reth" {
+                _ = mustLiquid(event) { () throws(ContractError) in
+                    try accounting { () throws(AccountingError) in try reth.tokens.transfer(amount!, from: HolderID(from), to: HolderID(to)) }
+                }
+                return true
+            }
+            _ = mustLiquid(event) { () throws(ContractError) in
+                try steth.transfer(amountWei: amount, shares: sharesToMove, token: token, from: from, to: to)
+            }
+        case "ledger.Wrapped", "ledger.Unwrapped":
+            let (account, amount) = must(event) { body throws(ContractError) in (try body.string("account"), try body.amount("amountWei")) }
+            if event.type == "ledger.Wrapped" {
+                _ = mustLiquid(event) { () throws(ContractError) in try steth.wrap(amount, for: account) }
+            } else {
+                _ = mustLiquid(event) { () throws(ContractError) in try steth.unwrap(amount, for: account) }
+            }
+        case "ledger.WithdrawalRequested":
+            let (account, token, amount) = must(event) { body throws(ContractError) in
+                (try body.string("account"), try body.string("token"), try body.amount("amountWei"))
+            }
+            var stethAmount = amount
+            if token == "wsteth" {
+                stethAmount = mustLiquid(event) { () throws(ContractError) in try steth.unwrap(amount, for: account) }.amountCreditedWei
+            }
+            _ = mustLiquid(event) { () throws(ContractError) in try steth.requestWithdrawal(stethAmount, for: account, epoch: chain.epoch) }
+        case "ledger.WithdrawalClaimed":
+            let (raw, account) = must(event) { body throws(ContractError) in (try body.uint64("id"), try body.string("account")) }
+            let claimed = mustLiquid(event) { () throws(ContractError) in try steth.claim(WithdrawalRequestID(raw), by: account) }
+            accounts[account]!.balanceWei += claimed
+            accounts[account]!.withdrawalsReceivedWei += claimed
+        case "ledger.NodeOperatorRecorded":
+            let record = must(event) { body throws(ContractError) in try NodeOperatorRecord(body: body) }
+            nodeOperators[record.name] = record
+            for (index, name) in steth.operatorOf where name == record.name && validatorPerformance[index] == nil {
+                try? chain.setPerformance(record.performance, of: index)
+            }
+        case "ledger.PoolScheduleRecorded":
+            let pool = must(event) { body throws(ContractError) in try body.string("pool") }
+            schedules[pool] = must(event) { body throws(ContractError) in try (schedules[pool] ?? PoolSchedule()).updated(by: body) }
+        case "ledger.PoolReported", "ledger.PoolReportHeld":
+            let (pool, epoch) = must(event) { body throws(ContractError) in (try body.string("pool"), try body.uint64("epoch")) }
+            let held = pool == RethPool.name
+                ? reth.report(epoch: epoch, chain: chain).held : steth.report(epoch: epoch, chain: &chain).held
+            precondition(held == (event.type == "ledger.PoolReportHeld"), "replayed report \(epoch) changed outcome")
+        default:
+            return false
+        }
+        return true
+    }
+
+    /// A pool deposit of a validator (`ValidatorDeposited` with a pool owner).
+    mutating func applyPoolValidator(index: Int, operatorName: String) {
+        let handle = ownerHandle(StethPool.owner)
+        let performance = validatorPerformance[ValidatorIndex(index)] ?? nodeOperators[operatorName]?.performance ?? .ideal
+        do {
+            let assigned = try chain.deposit(owner: handle, amountGwei: 32_000_000_000, compounding: false, performance: performance)
+            precondition(assigned.rawValue == index, "validator index \(assigned) != journaled \(index)")
+        } catch {
+            preconditionFailure("replayed pool deposit of validator \(index) refused: \(error)")
+        }
+        steth.bufferedWei -= StethPool.validatorDepositWei
+        steth.validators.append(ValidatorIndex(index))
+        steth.operatorOf[ValidatorIndex(index)] = operatorName
+    }
+
+    /// Execution-layer rewards of the pool's active validators for the epoch just processed.
+    mutating func accrueExecutionRewards(epoch: UInt64) {
+        let rate = schedules[StethPool.name]?.elRewardsWeiPerValidatorEpoch ?? PoolSchedule().elRewardsWeiPerValidatorEpoch
+        guard rate > 0 else { return }
+        var active: UInt128 = 0
+        for index in steth.validators where chain.validators[index.rawValue].isActive(at: epoch) { active += 1 }
+        steth.elVaultWei += active * rate
+        steth.elRewardsTotalWei += active * rate
+    }
+
+    // MARK: Reacting
+
+    func reactLiquid(to event: EventEnvelope) -> [NewEvent]? {
+        switch event.type {
+        case "operators.NodeOperatorRegistered", "operators.NodeOperatorUpdated":
+            guard let record = try? NodeOperatorRecord(body: event.body) else { return [] }
+            return [NewEvent(name: "NodeOperatorRecorded", epoch: chain.epoch, body: record.json)]
+        case "rewards.PoolScheduleSet":
+            guard let pool = try? event.body.string("pool"), (try? PoolSchedule().updated(by: event.body)) != nil else { return [] }
+            var body = (try? (schedules[pool] ?? PoolSchedule()).updated(by: event.body))?.json ?? .object([:])
+            body = body.merging(["pool": .string(pool)])
+            return [NewEvent(name: "PoolScheduleRecorded", epoch: chain.epoch, body: body)]
+        case "rewards.OracleReportDue":
+            guard let pool = try? event.body.string("pool"), let epoch = try? event.body.uint64("epoch"), epoch == chain.epoch
+            else { return [] }
+            if pool == RethPool.name {
+                var reth0 = reth
+                let report = reth0.report(epoch: epoch, chain: chain)
+                return [NewEvent(name: report.held ? "PoolReportHeld" : "PoolReported", epoch: epoch, body: .object(report.body))]
+            }
+            guard pool == StethPool.name else { return [] }
+            var pool0 = steth
+            var chain0 = chain
+            let report = pool0.report(epoch: epoch, chain: &chain0)
+            return [NewEvent(name: report.held ? "PoolReportHeld" : "PoolReported", epoch: epoch, body: .object(report.body))]
+        default:
+            return nil
+        }
+    }
+}
+
+/// Runs a pool operation replayed from an own event: it succeeded when decided, so a refusal
+/// now is a bug.
+func mustLiquid<T>(_ event: EventEnvelope, _ body: () throws(ContractError) -> T) -> T {
+    do {
+        return try body()
+    } catch {
+        preconditionFailure("replayed \(event.type) at seq \(event.seq) refused: \(error)")
+    }
+}
