@@ -37,7 +37,7 @@ extension Stakeline {
             @Option(help: "The pool: steth (curated) or reth (permissionless).")
             var pool: PoolOption
 
-            @Option(help: "Most validators it may run (0…100000; default 100).")
+            @Option(help: "steth: most validators the pool gives it (0…100000; default 100). reth: recorded only.")
             var validatorLimit: UInt64?
 
             @Option(help: "Its validators' online rate: 0…1 (0.99) or a percentage (99%) (default 1).")
@@ -97,7 +97,7 @@ extension Stakeline {
             @Argument(help: "The operator's name.")
             var name: String
 
-            @Option(help: "Most validators it may run (0…100000).")
+            @Option(help: "steth: most validators the pool gives it (0…100000). reth: recorded only.")
             var validatorLimit: UInt64?
 
             @Option(help: "Its validators' online rate: 0…1 (0.99) or a percentage (99%).")
@@ -273,18 +273,20 @@ extension Stakeline.Operator {
         }
     }
 
-    /// The ledger's figures: validators, stake share, fees, bond and balance.
+    /// The ledger's figures: validators, stake share (steth), fees, bond (reth) and balance.
+    /// Fields the ledger does not give for the operator's pool are left out.
     static func printLedger(_ view: JSON, exact: Bool) {
+        func given(_ key: String) -> Bool { view[key] != nil && view[key] != .null }
         let ids = ((try? view.array("validators")) ?? []).compactMap(\.integer)
         var rows: [(String, String)] = [
             ("Validators", ids.isEmpty ? "none" : "\(ids.count): " + ids.map(String.init).joined(separator: ", ")),
             ("Active validators", number(view, "activeValidators")),
-            ("Stake share", (try? view.uint64("stakeShareBips")).map { Format.percent(bips: $0) + " of the pool" } ?? "?"),
-            ("Fees earned", Format.ether(view, "feesEarnedWei", exact: exact)),
         ]
-        if view["bondWei"] != nil && view["bondWei"] != .null {
-            rows.append(("Bond", Format.ether(view, "bondWei", exact: exact)))
+        if given("stakeShareBips") {
+            rows.append(("Stake share", (try? view.uint64("stakeShareBips")).map { Format.percent(bips: $0) + " of the pool" } ?? "?"))
         }
+        rows.append(("Fees earned", Format.ether(view, "feesEarnedWei", exact: exact)))
+        if given("bondWei") { rows.append(("Bond", Format.ether(view, "bondWei", exact: exact))) }
         rows.append(("ETH balance", Format.ether(view, "balanceWei", exact: exact)))
         Output.fields(rows)
     }

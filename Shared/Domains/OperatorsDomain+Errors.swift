@@ -1,9 +1,8 @@
 import Contracts
 
-/// Domain error codes of the node-operator registry (docs/PROTOCOL.md §9.5).
+/// Domain error codes of the node-operator registry (docs/PROTOCOL.md §9.5). `unknown_pool` is
+/// shared with the ledger and declared with its pools (`ErrorCode.unknownPool`, StethPool.swift).
 extension ErrorCode {
-    /// `pool` is neither `steth` nor `reth`.
-    public static let unknownPool = ErrorCode(rawValue: "unknown_pool")
     /// An operator of this name is already registered (in either pool: names are unique).
     public static let operatorExists = ErrorCode(rawValue: "operator_exists")
     /// No operator of this name is registered.

@@ -53,17 +53,19 @@ struct Choreography {
         }
     }
 
-    /// Delivers an event of a service not wired here (e.g. `operators`) to the ledger, rewards
-    /// and slashing, as the bus would, and runs the reactions to completion.
+    /// Delivers a hand-made event (one no wired service journaled, e.g. a registration a test
+    /// makes up instead of sending `operators.node.register`) to the other services, as the bus
+    /// would, and runs the reactions to completion.
     mutating func deliver(_ event: EventEnvelope) {
         var queue = [event]
         while !queue.isEmpty {
             let next = queue.removeFirst()
-            for follower in ["ledger", "rewards", "slashing"] where follower != next.source {
+            for follower in ["ledger", "rewards", "slashing", "operators"] where follower != next.source {
                 let context = CommandContext(actor: next.source, roles: roles, nextSeq: UInt64(journals[follower]!.count + 1))
                 let reactions: [NewEvent] = switch follower {
                 case "ledger": ledger.react(to: next, context: context)
                 case "rewards": rewards.react(to: next, context: context)
+                case "operators": operators.react(to: next, context: context)
                 default: slashing.react(to: next, context: context)
                 }
                 queue += journal(follower, reactions)
