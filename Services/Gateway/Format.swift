@@ -116,4 +116,22 @@ enum Format {
         let width = (rows.map(\.0.count).max() ?? 0) + 1
         return rows.map { label, value in (label + ":").padding(toLength: width + 1, withPad: " ", startingAt: 0) + value }
     }
+
+    /// A fixed-width table with a header row, as lines; columns in `rightAligned` (numbers) are
+    /// padded on the left so their digits line up.
+    static func table(_ header: [String], _ rows: [[String]], rightAligned: Set<Int> = []) -> [String] {
+        var widths = header.map(\.count)
+        for row in rows {
+            for (index, cell) in row.enumerated() where index < widths.count {
+                widths[index] = max(widths[index], cell.count)
+            }
+        }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { index, cell in
+                if rightAligned.contains(index) { return String(repeating: " ", count: max(0, widths[index] - cell.count)) + cell }
+                return index == cells.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }
+        return [line(header)] + rows.map(line)
+    }
 }

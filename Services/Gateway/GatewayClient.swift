@@ -85,23 +85,10 @@ enum Output {
         FileHandle.standardError.write(Data(("error: " + text + "\n").utf8))
     }
 
-    /// A fixed-width table with a header row; columns in `rightAligned` (numbers) are padded on
-    /// the left so their digits line up.
+    /// A fixed-width table with a header row (`Format.table`); columns in `rightAligned`
+    /// (numbers) are padded on the left so their digits line up.
     static func table(_ header: [String], _ rows: [[String]], rightAligned: Set<Int> = []) {
-        var widths = header.map(\.count)
-        for row in rows {
-            for (index, cell) in row.enumerated() where index < widths.count {
-                widths[index] = max(widths[index], cell.count)
-            }
-        }
-        func line(_ cells: [String]) -> String {
-            cells.enumerated().map { index, cell in
-                if rightAligned.contains(index) { return String(repeating: " ", count: max(0, widths[index] - cell.count)) + cell }
-                return index == cells.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
-            }.joined(separator: "  ")
-        }
-        print(line(header))
-        for row in rows { print(line(row)) }
+        for line in Format.table(header, rows, rightAligned: rightAligned) { print(line) }
     }
 }
 

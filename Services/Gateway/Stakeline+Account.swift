@@ -4,12 +4,12 @@ import Contracts
 extension Stakeline {
     struct Account: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "An account's books: ETH held, validators, rewards, penalties, withdrawals.",
+            abstract: "An account's books: ETH held, validators, rewards, penalties, withdrawals, pool tokens.",
             subcommands: [Show.self])
 
         struct Show: ParsableCommand {
             static let configuration = CommandConfiguration(
-                abstract: "Everything an account holds and has earned, with its validators, in one view.")
+                abstract: "Everything an account holds and has earned, with its validators and pool tokens, in one view.")
 
             @OptionGroup var global: GlobalOptions
 
@@ -36,7 +36,7 @@ extension Stakeline {
                         ("Withdrawals received", eth("withdrawalsReceivedWei")),
                         ("Deposited from outside", eth("depositedWei")),
                         ("Withdrawn to outside", eth("withdrawnWei")),
-                    ])
+                    ] + LiquidView.tokenRows(result, exact: global.exact))
                     guard !ids.isEmpty,
                           let list = try? client.call(.ledger, "ledger.validator.list", actor: client.actor(name),
                                                       body: .object(["owner": .string(name), "limit": .int(1000)])),

@@ -6,20 +6,25 @@ extension Stakeline {
         static let configuration = CommandConfiguration(
             abstract: "Check that the books conserve ETH to the wei.",
             discussion: """
-                inflows + rewards = account balances + validator balances + pending deposits + \
-                penalties + slashing penalties + outflows. Exits 0 when both sides are equal, 1 \
-                when they are not (with --json too).
+                inflows + rewards (+ the pools' EL rewards) = account balances + validator balances + \
+                pending deposits + penalties + slashing penalties + outflows (+ the pools' ETH outside \
+                validators), and the pools' token checks. Exits 0 when both sides are equal and every \
+                check holds, 1 otherwise (with --json too).
                 """)
 
         @OptionGroup var global: GlobalOptions
 
         /// The terms of each side, in the order of the equation (PROTOCOL.md §9.3 `ledger.audit`).
-        static let left = [("inflowsWei", "Inflows (ETH deposited)"), ("rewardsWei", "Rewards")]
+        /// The pools' terms (§9.5 "Audit with the pools") are shown when the ledger sends them.
+        static let left = [("inflowsWei", "Inflows (ETH deposited)"), ("rewardsWei", "Rewards"), ("elRewardsWei", "EL rewards (pools)")]
         static let right = [
             ("accountBalancesWei", "Account balances"), ("validatorBalancesWei", "Validator balances"),
             ("pendingDepositsWei", "Pending deposits"), ("penaltiesWei", "Penalties"),
             ("slashingPenaltiesWei", "Slashing penalties"), ("outflowsWei", "Outflows (ETH withdrawn)"),
+            ("poolEtherWei", "Pools' ETH outside validators"),
         ]
+        /// Terms every ledger sends; the others only when it has them.
+        static let optionalTerms: Set<String> = ["elRewardsWei", "poolEtherWei"]
 
         func run() throws {
             try guarded(json: global.json) {
@@ -38,17 +43,28 @@ extension Stakeline {
         /// The audit as lines of text (pure, for tests).
         static func report(_ audit: JSON, exact: Bool) -> [String] {
             func eth(_ key: String) -> String { Format.ether(audit, key, exact: exact) }
-            var rows: [(String, String)] = left.map { ("  " + $0.1, eth($0.0)) }
+            func shown(_ term: (String, String)) -> Bool { !optionalTerms.contains(term.0) || audit[term.0] != nil }
+            var rows: [(String, String)] = left.filter(shown).map { ("  " + $0.1, eth($0.0)) }
             rows.append(("= left side", eth("leftWei")))
-            rows += right.map { ("  " + $0.1, eth($0.0)) }
+            rows += right.filter(shown).map { ("  " + $0.1, eth($0.0)) }
             rows.append(("= right side", eth("rightWei")))
             var lines = Format.fields(rows)
+            // The token-side reconciliations (shares, wrapper, queue): each must hold.
+            var failedChecks: [String] = []
+            if case .object(let checks)? = audit["tokenChecks"], !checks.isEmpty {
+                failedChecks = checks.keys.sorted().filter { checks[$0] != .bool(true) }
+                lines.append("Token checks: " + (failedChecks.isEmpty
+                    ? "\(checks.count) of \(checks.count) hold (" + checks.keys.sorted().joined(separator: ", ") + ")"
+                    : "FAILED: " + failedChecks.joined(separator: ", ")))
+            }
             guard let leftWei = try? audit.amount("leftWei"), let rightWei = try? audit.amount("rightWei") else {
                 lines.append(audit["ok"] == .bool(true) ? "OK — conserved to the wei" : "NOT conserved (the sides could not be read)")
                 return lines
             }
             if audit["ok"] == .bool(true) && leftWei == rightWei {
                 lines.append("OK — conserved to the wei")
+            } else if leftWei == rightWei && !failedChecks.isEmpty {
+                lines.append("NOT consistent: ETH is conserved to the wei, but token checks failed: " + failedChecks.joined(separator: ", "))
             } else if leftWei == rightWei {
                 lines.append("NOT conserved: the ledger reports a mismatch although both sides read \(leftWei) wei")
             } else {
