@@ -40,7 +40,7 @@ extension StethPool {
             let growthBips = Self.secondsPerYear * 10_000 * (unifiedPostWei - preClWei) / preClWei / elapsedSeconds
             if growthBips > Self.annualBalanceIncreaseLimitBips {
                 body["reason"] = .string("the consensus-layer balance grew \(growthBips) bips a year, above the 1000-bip limit")
-                body["annualisedGrowthBips"] = .amount(growthBips)
+                body["annualisedGrowthBips"] = .int(UInt64(min(growthBips, UInt128(UInt64.max))))
                 heldReport = .object(body)
                 return Report(body: body, held: true)
             }

@@ -28,6 +28,12 @@ struct LiquidStakingTests {
         #expect(audit["ok"] == .bool(true), "audit: \(audit)", sourceLocation: sourceLocation)
     }
 
+    /// `floor(a × b / c)` through the full 256-bit product.
+    static func mulDiv(_ a: UInt128, _ b: UInt128, _ c: UInt128) -> UInt128 {
+        let product = a.multipliedFullWidth(by: b)
+        return c.dividingFullWidth((high: product.high, low: product.low)).quotient
+    }
+
     /// The steth pool as the tests compute it: shares, and the report formula of DOMAIN.md.
     struct PoolModel {
         var pooled: UInt128 = 0
@@ -48,14 +54,14 @@ struct LiquidStakingTests {
                 shares["0xdead"] = 1000
                 deposit -= 1000
             }
-            let minted = deposit * totalShares / pooled
+            let minted = LiquidStakingTests.mulDiv(deposit, totalShares, pooled)
             shares[account, default: 0] += minted
             totalShares += minted
             pooled += deposit
             buffered += wei
         }
 
-        func balance(_ account: String) -> UInt128 { (shares[account] ?? 0) * pooled / totalShares }
+        func balance(_ account: String) -> UInt128 { LiquidStakingTests.mulDiv(shares[account] ?? 0, pooled, totalShares) }
 
         /// A report: CL from the model's validators; vaults within the 0.075 % limit; fee.
         mutating func report(_ spec: SpecModel, operators: [String: Int]) -> (rewards: UInt128, feeShares: UInt128, operatorShares: [String: UInt128]) {
@@ -78,7 +84,7 @@ struct LiquidStakingTests {
             var feeShares: UInt128 = 0
             var operatorShares: [String: UInt128] = [:]
             if rewards > 0 {
-                feeShares = rewards * 1000 * totalShares / (newPooled * 10_000 - rewards * 1000)
+                feeShares = LiquidStakingTests.mulDiv(rewards * 1000, totalShares, newPooled * 10_000 - rewards * 1000)
                 let toOperators = feeShares * 500 / 1000
                 let running = operators.values.reduce(0, +)
                 var left = toOperators
@@ -140,9 +146,9 @@ struct LiquidStakingTests {
 
         // Transfers: by amount (credited may be 1–2 wei less) and by shares (exact).
         let byAmount = try json(stack, "transfer", "alice", "dave", "1", "steth")
-        let moved = Self.ether * pool.totalShares / pool.pooled
+        let moved = Self.mulDiv(Self.ether, pool.totalShares, pool.pooled)
         #expect(amount(byAmount, "sharesMoved") == moved)
-        #expect(amount(byAmount, "amountCreditedWei") == moved * pool.pooled / pool.totalShares)
+        #expect(amount(byAmount, "amountCreditedWei") == Self.mulDiv(moved, pool.pooled, pool.totalShares))
         pool.shares["alice"]! -= moved
         pool.shares["dave", default: 0] += moved
         let byShares = try json(stack, "transfer", "alice", "dave", "--shares", "12345", "steth")
@@ -152,7 +158,7 @@ struct LiquidStakingTests {
 
         // Wrap and unwrap: wsteth units are shares; balances never move on a rebase.
         let wrapped = try json(stack, "wrap", "bob", "5")
-        let units = 5 * Self.ether * pool.totalShares / pool.pooled
+        let units = Self.mulDiv(5 * Self.ether, pool.totalShares, pool.pooled)
         #expect(amount(wrapped, "wstethWei") == units)
         let unwrapped = try json(stack, "unwrap", "bob", EtherAmount.format(units))
         #expect(amount(unwrapped, "stethCreditedWei") <= 5 * Self.ether)
