@@ -169,12 +169,8 @@ extension Stakeline {
                         return Output.json(.object(fields))
                     }
                     print("Node operator \(Operator.text(record, "name"))")
-                    Operator.printRecord(record)
-                    if let view = ledger.view {
-                        Operator.printLedger(view, exact: global.exact)
-                    } else if let note = ledger.note {
-                        print(note)
-                    }
+                    Output.fields(Operator.recordRows(record) + (ledger.view.map { Operator.ledgerRows($0, exact: global.exact) } ?? []))
+                    if let note = ledger.note { print(note) }
                 }
             }
         }
@@ -236,15 +232,17 @@ extension Stakeline.Operator {
     }
 
     /// The registry record as `Label: value` lines.
-    static func printRecord(_ record: JSON) {
+    static func printRecord(_ record: JSON) { Output.fields(recordRows(record)) }
+
+    static func recordRows(_ record: JSON) -> [(String, String)] {
         let pool = text(record, "pool")
         let kind = pool == "steth" ? "steth (curated)" : pool == "reth" ? "reth (permissionless)" : pool
-        Output.fields([
+        return [
             ("Pool", kind),
-            ("Validator limit", number(record, "validatorLimit")),
+            ("Validator limit", number(record, "validatorLimit") + (pool == "reth" ? " (recorded only)" : "")),
             ("Online rate", online(record)),
             ("Commission", pool == "steth" ? "— (steth operators share the pool's fee)" : commission(record)),
-        ])
+        ]
     }
 
     static let tableHeader = ["NAME", "POOL", "LIMIT", "ONLINE", "COMMISSION"]
@@ -273,9 +271,9 @@ extension Stakeline.Operator {
         }
     }
 
-    /// The ledger's figures: validators, stake share (steth), fees, bond (reth) and balance.
+    /// The ledger's figures: validators, stake share (steth), fees, bond (reth) and balances.
     /// Fields the ledger does not give for the operator's pool are left out.
-    static func printLedger(_ view: JSON, exact: Bool) {
+    static func ledgerRows(_ view: JSON, exact: Bool) -> [(String, String)] {
         func given(_ key: String) -> Bool { view[key] != nil && view[key] != .null }
         let ids = ((try? view.array("validators")) ?? []).compactMap(\.integer)
         var rows: [(String, String)] = [
@@ -287,7 +285,8 @@ extension Stakeline.Operator {
         }
         rows.append(("Fees earned", Format.ether(view, "feesEarnedWei", exact: exact)))
         if given("bondWei") { rows.append(("Bond", Format.ether(view, "bondWei", exact: exact))) }
+        if given("stethWei") { rows.append(("stETH held", Format.ether(view, "stethWei", exact: exact, unit: false) + " stETH")) }
         rows.append(("ETH balance", Format.ether(view, "balanceWei", exact: exact)))
-        Output.fields(rows)
+        return rows
     }
 }

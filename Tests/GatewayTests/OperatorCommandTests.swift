@@ -59,3 +59,23 @@ import Testing
         #expect(Stakeline.Operator.tableRow(reth) == ["rp", "reth", "100", "100.00%", "15.00%"])
     }
 }
+
+extension OperatorCommandTests {
+    @Test func ledgerFiguresShowOnlyWhatThePoolHas() {
+        let steth: JSON = .object([
+            "activeValidators": .int(1), "balanceWei": .string("0"), "feesEarnedWei": .string("1000000000000000000"),
+            "stakeShareBips": .int(5000), "stethWei": .string("2500000000000000000"), "validators": .array([.int(0), .int(3)]),
+        ])
+        let rows = Stakeline.Operator.ledgerRows(steth, exact: false)
+        #expect(rows.map(\.0) == ["Validators", "Active validators", "Stake share", "Fees earned", "stETH held", "ETH balance"])
+        #expect(rows[0].1 == "2: 0, 3")
+        #expect(rows[2].1 == "50.00% of the pool")
+        #expect(rows[4].1 == "2.500000 stETH")
+        let reth: JSON = .object([
+            "activeValidators": .int(0), "balanceWei": .string("0"), "feesEarnedWei": .string("0"),
+            "bondWei": .string("16000000000000000000"), "validators": .array([]),
+        ])
+        #expect(Stakeline.Operator.ledgerRows(reth, exact: true).map(\.0)
+            == ["Validators", "Active validators", "Fees earned", "Bond", "ETH balance"])
+    }
+}
