@@ -1,5 +1,5 @@
 import Domains
 import ServiceKit
 
-/// stakeline-operators: the plumbing domain until its staking logic lands.
-await ServiceMain.run(PlumbingDomain<OperatorsIdentity>.self)
+/// stakeline-operators: the liquid pools' node-operator registry (Shared/Domains/OperatorsDomain).
+await ServiceMain.run(OperatorsDomain.self)

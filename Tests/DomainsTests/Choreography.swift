@@ -2,7 +2,7 @@ import Contracts
 import Domains
 import ServiceKit
 
-/// The three solo-staking domains wired together in process, as the runtime wires them over the
+/// The solo-staking domains and the operators registry wired together in process, as the runtime wires them over the
 /// bus: a command is decided and its events applied with gap-free seqs, then every other service
 /// reacts to each event, in order, until nothing more happens. Every event also goes through its
 /// canonical bytes, as on the wire. No sockets, no disk: the services' pure logic only.
@@ -10,8 +10,9 @@ struct Choreography {
     var ledger = LedgerDomain()
     var rewards = RewardsDomain()
     var slashing = SlashingDomain()
+    var operators = OperatorsDomain()
     /// Every event journaled, per service, as a fresh start would replay them.
-    var journals: [String: [EventEnvelope]] = ["ledger": [], "rewards": [], "slashing": []]
+    var journals: [String: [EventEnvelope]] = ["ledger": [], "rewards": [], "slashing": [], "operators": []]
     let roles = Roles(admins: ["admin"], oracles: ["oracle"])
 
     enum Failure: Error, CustomStringConvertible {
@@ -28,6 +29,7 @@ struct Choreography {
         let outcome: Result<Decision, ContractError> = switch service {
         case "ledger": ledger.decide(command, context: context)
         case "rewards": rewards.decide(command, context: context)
+        case "operators": operators.decide(command, context: context)
         default: slashing.decide(command, context: context)
         }
         switch outcome {
@@ -36,11 +38,12 @@ struct Choreography {
             var queue = journal(service, decision.events)
             while !queue.isEmpty {
                 let event = queue.removeFirst()
-                for follower in ["ledger", "rewards", "slashing"] where follower != event.source {
+                for follower in ["ledger", "rewards", "slashing", "operators"] where follower != event.source {
                     let context = CommandContext(actor: event.source, roles: roles, nextSeq: UInt64(journals[follower]!.count + 1))
                     let reactions: [NewEvent] = switch follower {
                     case "ledger": ledger.react(to: event, context: context)
                     case "rewards": rewards.react(to: event, context: context)
+                    case "operators": operators.react(to: event, context: context)
                     default: slashing.react(to: event, context: context)
                     }
                     queue += journal(follower, reactions)
@@ -50,17 +53,19 @@ struct Choreography {
         }
     }
 
-    /// Delivers an event of a service not wired here (e.g. `operators`) to the ledger, rewards
-    /// and slashing, as the bus would, and runs the reactions to completion.
+    /// Delivers a hand-made event (one no wired service journaled, e.g. a registration a test
+    /// makes up instead of sending `operators.node.register`) to the other services, as the bus
+    /// would, and runs the reactions to completion.
     mutating func deliver(_ event: EventEnvelope) {
         var queue = [event]
         while !queue.isEmpty {
             let next = queue.removeFirst()
-            for follower in ["ledger", "rewards", "slashing"] where follower != next.source {
+            for follower in ["ledger", "rewards", "slashing", "operators"] where follower != next.source {
                 let context = CommandContext(actor: next.source, roles: roles, nextSeq: UInt64(journals[follower]!.count + 1))
                 let reactions: [NewEvent] = switch follower {
                 case "ledger": ledger.react(to: next, context: context)
                 case "rewards": rewards.react(to: next, context: context)
+                case "operators": operators.react(to: next, context: context)
                 default: slashing.react(to: next, context: context)
                 }
                 queue += journal(follower, reactions)
@@ -75,6 +80,7 @@ struct Choreography {
         let outcome: Result<Decision, ContractError> = switch service {
         case "ledger": ledger.decide(command, context: context)
         case "rewards": rewards.decide(command, context: context)
+        case "operators": operators.decide(command, context: context)
         default: slashing.decide(command, context: context)
         }
         switch outcome {
@@ -93,6 +99,7 @@ struct Choreography {
             switch service {
             case "ledger": ledger.apply(envelope)
             case "rewards": rewards.apply(envelope)
+            case "operators": operators.apply(envelope)
             default: slashing.apply(envelope)
             }
             journals[service]!.append(envelope)
