@@ -83,6 +83,7 @@ extension LedgerDomain {
             ]),
             "bunkerMode": .bool(steth.bunkerMode),
             "heldReport": steth.heldReport ?? .null,
+            "flaggedReport": steth.flaggedReport ?? .null,
         ])
     }
 

@@ -9,7 +9,7 @@ extension StethPool {
     /// Annualised CL balance growth above this is not believed (Lido: 1000 bips = 10 %).
     static let annualBalanceIncreaseLimitBips: UInt128 = 1_000
     /// Negative-rebase bound per validator (Lido's initial slashing 0.008 ETH + inactivity
-    /// penalties 0.101 ETH): a larger loss in one report is held for review.
+    /// penalties 0.101 ETH): a larger loss in one report is flagged for review.
     static let lossBoundPerValidatorWei: UInt128 = 109_000_000_000_000_000
 
     struct Report {
@@ -45,12 +45,13 @@ extension StethPool {
                 return Report(body: body, held: true)
             }
         }
-        if preClWei > unifiedPostWei && preClWei - unifiedPostWei > UInt128(clValidators) * Self.lossBoundPerValidatorWei {
-            body["reason"] = .string("the consensus-layer balance fell \(EtherAmount.format(preClWei - unifiedPostWei)) ETH, beyond the expected slashing and inactivity bound of 0.109 ETH per validator")
-            heldReport = .object(body)
-            return Report(body: body, held: true)
-        }
         heldReport = nil
+        // A loss beyond what slashing and inactivity can explain is applied (holding it would
+        // only defer it: nothing brings the balance back) but flagged for review.
+        if preClWei > unifiedPostWei && preClWei - unifiedPostWei > UInt128(clValidators) * Self.lossBoundPerValidatorWei {
+            body["flagged"] = .string("the consensus-layer balance fell \(EtherAmount.format(preClWei - unifiedPostWei)) ETH, beyond the expected slashing and inactivity bound of 0.109 ETH per validator")
+            flaggedReport = .object(body)
+        }
         guard var pool = shares else {
             // Nothing staked yet: only the CL figures move (there are none without a stake).
             lastReportEpoch = epoch

@@ -15,7 +15,7 @@ extension StethPool {
             "feesByOperator": .object(feesByOperator.mapValues { .amount($0) }),
             "requestEpochs": .array(requestEpochs.map { .int($0) }),
             "finalizedEpochs": .object(Dictionary(uniqueKeysWithValues: finalizedEpochs.map { (String($0.key), JSON.int($0.value)) })),
-            "heldReport": heldReport ?? .null, "bunkerMode": .bool(bunkerMode),
+            "heldReport": heldReport ?? .null, "flaggedReport": flaggedReport ?? .null, "bunkerMode": .bool(bunkerMode),
             "exitsRequested": .array(exitsRequested.sorted().map { .int($0.rawValue) }),
             "wrapped": .object(Dictionary(uniqueKeysWithValues: wrapper.wrappedByHolder.map { ($0.key.rawValue, JSON.amount($0.value)) })),
             "queue": .object([
@@ -84,6 +84,7 @@ extension StethPool {
             }
         }
         heldReport = json["heldReport"].flatMap { $0 == .null ? nil : $0 }
+        flaggedReport = json["flaggedReport"].flatMap { $0 == .null ? nil : $0 }
         bunkerMode = try json.bool("bunkerMode")
         exitsRequested = Set(try json.array("exitsRequested").map { value throws(ContractError) in ValidatorIndex(Int(try number(value))) })
         var wrapped: [HolderID: UInt128] = [:]

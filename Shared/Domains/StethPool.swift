@@ -57,6 +57,8 @@ struct StethPool: Sendable, Equatable {
     var finalizedEpochs: [UInt64: UInt64] = [:]
     /// The last report held by a sanity limit, if the latest one was.
     var heldReport: JSON?
+    /// The last report applied despite a loss beyond the expected bound, for review.
+    var flaggedReport: JSON?
     var bunkerMode = false
     /// Validators whose exit the pool requested to pay withdrawals.
     var exitsRequested: Set<ValidatorIndex> = []

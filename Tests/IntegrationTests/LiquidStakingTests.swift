@@ -236,4 +236,83 @@ struct LiquidStakingTests {
         #expect(amount(unstaked, "ethWei") > 3 * Self.ether)
         try expectAuditExact(stack)
     }
+
+    @Test("steth: a slashing while a withdrawal waits holds finalization (bunker mode) and the claim pays less (min rule)")
+    func slashingDuringTheQueue() throws {
+        let stack = try StackHarness()
+        defer { stack.down() }
+        try stack.up()
+        try #require(try stack.cli("operator", "register", "op-a", "--pool", "steth", "--validator-limit", "10").exitCode == 0)
+        try json(stack, "eth", "deposit", "alice", "64.5")
+        try json(stack, "stake", "alice", "64.5")
+        try #require(try stack.cli("epochs", "advance", "225").exitCode == 0)
+        let request = try json(stack, "withdraw", "request", "alice", "0.4", "steth")
+        guard case .array(let made)? = request["requests"], let first = made.first else { Issue.record("no request"); return }
+        let shares = amount(first, "shares")
+        // Both pool validators slashed: initial penalties now, a correlation penalty 4096 epochs
+        // on, penalties until withdrawable: the pool loses, and the queue waits.
+        for validator in ["0", "1"] {
+            try #require(try stack.cli("validator", "slash", validator, "--reason", "double vote").exitCode == 0)
+        }
+        try #require(try stack.cli("epochs", "advance", "225").exitCode == 0)
+        var pool = try json(stack, "pool", "show", "steth")
+        #expect(pool["bunkerMode"] == .bool(true))
+        var list = try json(stack, "withdraw", "list", "--account", "alice")
+        guard case .array(let pending)? = list["requests"] else { Issue.record("no list"); return }
+        #expect(pending.first?["status"] == .string("pending"), "held while in bunker mode")
+        try expectAuditExact(stack)
+        // Until the slashed validators are withdrawn and collected, and a report without a loss.
+        var finalized = false
+        for _ in 0..<45 where !finalized {
+            try #require(try stack.cli("epochs", "advance", "225").exitCode == 0)
+            list = try json(stack, "withdraw", "list", "--account", "alice")
+            guard case .array(let requests)? = list["requests"] else { break }
+            finalized = requests.first?["status"] == .string("finalized")
+        }
+        #expect(finalized, "finalized once bunker mode ended")
+        pool = try json(stack, "pool", "show", "steth")
+        #expect(pool["bunkerMode"] == .bool(false))
+        let claim = try json(stack, "withdraw", "claim", "1")
+        let rate = amount(claim, "finalizationShareRateE27")
+        let claimed = amount(claim, "claimedWei")
+        // The loss is shared: the shares at the finalization rate, below what was asked.
+        #expect(claimed == Self.mulDiv(shares, rate, 1_000_000_000_000_000_000_000_000_000))
+        #expect(claimed < 400_000_000_000_000_000, "paid less than requested: \(claimed)")
+        try expectAuditExact(stack)
+    }
+
+    @Test("liquid staking: bad input gets a clear error and changes nothing")
+    func liquidBadInput() throws {
+        let stack = try StackHarness()
+        defer { stack.down() }
+        try stack.up()
+        try #require(try stack.cli("operator", "register", "op-a", "--pool", "steth", "--validator-limit", "1").exitCode == 0)
+        try json(stack, "eth", "deposit", "erin", "10")
+        try json(stack, "stake", "erin", "5")
+        try json(stack, "withdraw", "request", "erin", "1", "steth")
+        let before = [try json(stack, "account", "show", "erin"), try json(stack, "pool", "show", "steth"), try json(stack, "audit")]
+        let cases: [([String], Int32, String)] = [
+            (["stake", "erin", "0.009"], 1, "below_minimum"),
+            (["stake", "erin", "6"], 1, "insufficient_balance"),
+            (["stake", "erin", "1", "--pool", "xeth"], 64, "xeth"),
+            (["stake", "nobody", "1"], 1, "not_found"),
+            (["stake", "erin", "1.0000000000000000001"], 64, "decimals"),
+            (["stake", "erin", "abc"], 64, "abc"),
+            (["transfer", "erin", "zed", "5", "steth"], 1, "insufficient_balance"),
+            (["wrap", "erin", "5"], 1, "insufficient_balance"),
+            (["unwrap", "erin", "1"], 1, "insufficient_balance"),
+            (["withdraw", "request", "erin", "0.00000000000000009", "steth"], 1, "below_minimum"),
+            (["withdraw", "claim", "1"], 1, "request_not_finalized"),
+            (["withdraw", "claim", "9"], 1, "request_not_found"),
+            (["unstake", "erin", "1"], 1, "insufficient_balance"),
+            (["node", "deposit", "op-a", "--bond", "16"], 1, "operator_not_found"),
+        ]
+        for (arguments, code, text) in cases {
+            let run = try stack.run(stack.binDir.appendingPathComponent("stakeline"), arguments)
+            #expect(run.exitCode == code, "\(arguments): exit \(run.exitCode), \(run.stderr)")
+            #expect(run.stderr.contains(text), "\(arguments): \(run.stderr)")
+        }
+        let after = [try json(stack, "account", "show", "erin"), try json(stack, "pool", "show", "steth"), try json(stack, "audit")]
+        #expect(after == before)
+    }
 }
