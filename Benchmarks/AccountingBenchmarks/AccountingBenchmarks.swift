@@ -43,6 +43,10 @@ struct RestakingWorld {
     var book = AllocationBook()
     var ledger = RestakingLedger()
     let operatorSet = OperatorSetID(avs: "avs", setNumber: 1)
+    /// The book's handles (its own handle space; resolved once the world is built).
+    var bookOperator = OperatorHandle(index: 0)
+    var bookOperatorSet = OperatorSetHandle(index: 0)
+    var bookStrategy = StrategyHandle(index: 0)
     /// The ledger's handles (resolved once the world is built).
     var operatorHandle = OperatorHandle(index: 0)
     var strategyHandle = StrategyHandle(index: 0)
@@ -64,6 +68,9 @@ func makeRestaking(stakerCount: Int) -> RestakingWorld {
         try! world.ledger.addShares(32 * ether + UInt128(number), to: staker, strategy: "stETH")
         try! world.ledger.delegate(staker, to: "op")
     }
+    world.bookOperator = world.book.handle(of: OperatorID("op"))!
+    world.bookOperatorSet = world.book.handle(of: world.operatorSet)!
+    world.bookStrategy = world.book.handle(of: StrategyID("stETH"))!
     world.operatorHandle = world.ledger.handle(of: "op")!
     world.strategyHandle = world.ledger.handle(of: "stETH")!
     world.staker1 = world.ledger.handle(of: "staker-1")!
@@ -71,15 +78,25 @@ func makeRestaking(stakerCount: Int) -> RestakingWorld {
     return world
 }
 
-/// One slash as the slashing service runs it: the magnitude book (by IDs), then the ledger
-/// (by handles) with the book's new max magnitude.
+/// One slash as the slashing service runs it: the magnitude book, then the ledger with the
+/// book's new max magnitude, both by handle (resolved when the world was built).
 @inline(__always)
 func slash(_ world: inout RestakingWorld) {
     let slash = try! world.book.slash(
-        operator: "op", operatorSet: world.operatorSet, strategy: "stETH", wadToSlash: 1, epoch: 1)!
+        operator: world.bookOperator, operatorSet: world.bookOperatorSet, strategy: world.bookStrategy,
+        wadToSlash: 1, epoch: 1)!
     blackHole(try! world.ledger.slashOperatorShares(
         operator: world.operatorHandle, strategy: world.strategyHandle, newMaxMagnitudeWad: slash.newMaxMagnitudeWad,
         epoch: 1))
+}
+
+/// The same slash by IDs (book and ledger each resolve the IDs): the cost of the ID form.
+@inline(__always)
+func slashByID(_ world: inout RestakingWorld) {
+    let slash = try! world.book.slash(
+        operator: "op", operatorSet: world.operatorSet, strategy: "stETH", wadToSlash: 1, epoch: 1)!
+    blackHole(try! world.ledger.slashOperatorShares(
+        operator: "op", strategy: "stETH", newMaxMagnitudeWad: slash.newMaxMagnitudeWad, epoch: 1))
 }
 
 let feeSplit = SharePool.FeeSplit(
@@ -243,6 +260,13 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("08 slash (book + ledger), 1M stakers") { benchmark in
         restaking1M.mutate { world in
             for _ in benchmark.scaledIterations { slash(&world) }
+        }
+    } setup: { _ = restaking1M.value }
+
+    // The ID form: the same slash plus the ID → handle lookups in the book and the ledger.
+    Benchmark("08b slash (book + ledger) by ID, 1M stakers") { benchmark in
+        restaking1M.mutate { world in
+            for _ in benchmark.scaledIterations { slashByID(&world) }
         }
     } setup: { _ = restaking1M.value }
 

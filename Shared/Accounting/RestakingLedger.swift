@@ -837,7 +837,8 @@ public struct RestakingLedger: Sendable, Equatable {
     public static func slashedAmount(
         _ shares: UInt128, _ previousMaxWad: UInt128, _ newMaxWad: UInt128
     ) throws(AccountingError) -> UInt128 {
-        guard previousMaxWad > 0 else { return 0 }
+        // Nothing to slash (no division): the formula gives 0 too.
+        guard previousMaxWad > 0, shares > 0 else { return 0 }
         return shares - (try FixedPoint.mulDivCeil(shares, newMaxWad, previousMaxWad))
     }
 

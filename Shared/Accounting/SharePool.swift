@@ -428,10 +428,17 @@ public struct SharePool: Sendable, Equatable {
         let totalFeeBips = nodeOperatorsFeeBips + treasuryFeeBips
         try FixedPoint.validateBips(totalFeeBips)
         if rewardsWei > 0 && totalFeeBips > 0 {
-            let feeNumerator = try FixedPoint.multiply(rewardsWei, totalFeeBips)
-            let denominator = try FixedPoint.subtract(
-                try FixedPoint.multiply(newPooledEtherWei, FixedPoint.bipsDenominator), feeNumerator)
+            // Bips are ≤ 10 000 < 2^14, so below 2^114 the products cannot overflow (checked
+            // multiplication beyond: the same result and the same errors).
+            let feeNumerator = rewardsWei >> 114 == 0
+                ? rewardsWei &* totalFeeBips : try FixedPoint.multiply(rewardsWei, totalFeeBips)
+            let scaledPooled = newPooledEtherWei >> 114 == 0
+                ? newPooledEtherWei &* FixedPoint.bipsDenominator
+                : try FixedPoint.multiply(newPooledEtherWei, FixedPoint.bipsDenominator)
+            let denominator = try FixedPoint.subtract(scaledPooled, feeNumerator)
             minted = try FixedPoint.mulDivFloor(feeNumerator, totalShares, denominator)
+            // A divisor ≤ 10 000: one hardware division while the quotient fits in 64 bits
+            // (FixedPoint.divideFullWidth's fast path), two beyond.
             nodeOperatorsShares = try FixedPoint.mulDivFloor(minted, nodeOperatorsFeeBips, totalFeeBips)
             _ = try FixedPoint.add(totalShares, minted)
         }

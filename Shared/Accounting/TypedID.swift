@@ -45,6 +45,8 @@ public enum StakerTag {}
 public enum OperatorTag {}
 public enum StrategyTag {}
 public enum AVSTag {}
+/// Tag of ``OperatorSetHandle`` (an ``OperatorSetID`` inside one ``AllocationBook``).
+public enum OperatorSetTag {}
 
 /// A holder of pool shares, rate tokens or wrapped tokens (an account).
 public typealias HolderID = TypedID<HolderTag>
@@ -124,6 +126,9 @@ public typealias StakerHandle = Handle<StakerTag>
 public typealias OperatorHandle = Handle<OperatorTag>
 /// Handle of a strategy in one ``RestakingLedger`` or ``AllocationBook``.
 public typealias StrategyHandle = Handle<StrategyTag>
+
+/// Handle of an operator set in one ``AllocationBook``.
+public typealias OperatorSetHandle = Handle<OperatorSetTag>
 
 /// The IDs a structure has seen, in order of first appearance: ID → handle through one hash
 /// lookup (done once, when a caller resolves an ID), handle → ID through one array access.
