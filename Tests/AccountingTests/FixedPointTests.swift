@@ -97,60 +97,6 @@ import Testing
         #expect(checked > 100_000)
     }
 
-    /// The one-division fast path (divisor below 2^64 and product below divisor × 2^64, so the
-    /// quotient fits in 64 bits) against the stdlib's division, at its boundary: products just
-    /// below, at and above `divisor × 2^64`, for small, bips, WAD and 64-bit-wide divisors.
-    @Test func oneDivisionFastPathMatchesTheStdlibAtItsBoundary() {
-        let divisors: [UInt128] = [
-            1, 2, 3, 7, 500, 1_000, 9_999, 10_000, FixedPoint.wad - 1, FixedPoint.wad, FixedPoint.wad + 1,
-            UInt128(UInt64.max) / 3, UInt128(UInt64.max) - 1, UInt128(UInt64.max),
-        ]
-        var reader = WordReader(seed: 0xFA57, steps: 0)
-        var checked = 0
-        for divisor in divisors {
-            // Dividends around divisor × 2^64 (the fast path's edge) and around 2^64 and 2^128.
-            let edge = divisor << 64
-            var dividends: [UInt128] = [0, 1, divisor - 1, divisor, divisor + 1, UInt128(UInt64.max), UInt128(1) << 64]
-            for delta in 0..<UInt128(3) {
-                dividends.append(edge - 1 - delta)
-                dividends.append(edge + delta)
-            }
-            for _ in 0..<2_000 {
-                let word = UInt128(reader.next()) << 64 | UInt128(reader.next())
-                dividends.append(word % (edge + divisor))  // mostly below the edge, some above
-                dividends.append(word >> Int(reader.below(128)))
-            }
-            for dividend in dividends {
-                // As a product (dividend × 1 and, when even, (dividend / 2) × 2), and with a high word.
-                let expected = divisor.dividingFullWidth((0, dividend))
-                guard let exact = try? FixedPoint.mulDivWithRemainder(dividend, 1, adding: 0, divisor) else {
-                    Issue.record("refused \(dividend) / \(divisor)")
-                    return
-                }
-                #expect(exact.quotient == expected.quotient && exact.remainder == expected.remainder)
-                if dividend % 2 == 0 {
-                    #expect((try? FixedPoint.mulDivFloor(dividend / 2, 2, divisor)) == expected.quotient)
-                }
-                let added = try? FixedPoint.mulDivWithRemainder(dividend, 1, adding: divisor - 1, divisor)
-                let withAddend = dividend.addingReportingOverflow(divisor - 1)
-                if !withAddend.overflow {
-                    let reference = divisor.dividingFullWidth((0, withAddend.partialValue))
-                    #expect(added?.quotient == reference.quotient && added?.remainder == reference.remainder)
-                }
-                if divisor > 1 {
-                    // A nonzero high word takes the two-digit path; it must agree with the stdlib too.
-                    let high = UInt128(reader.below(UInt64(min(divisor, UInt128(UInt64.max)))))
-                    let reference = divisor.dividingFullWidth((high, dividend))
-                    let viaProduct = try? FixedPoint.mulDivWithRemainder(
-                        high << 64 | dividend >> 64, UInt128(1) << 64, adding: dividend & UInt128(UInt64.max), divisor)
-                    #expect(viaProduct?.quotient == reference.quotient && viaProduct?.remainder == reference.remainder)
-                }
-                checked += 1
-            }
-        }
-        #expect(checked > 50_000)
-    }
-
     @Test func isqrtIsTheFloorRootOnRandomInputs() async {
         await propertyCheck(count: 500, input: Gen.uint64()) { n in
             let root = UInt128(FixedPoint.integerSquareRoot(n))
