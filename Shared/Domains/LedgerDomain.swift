@@ -148,6 +148,13 @@ public struct LedgerDomain: ServiceDomain {
             accounts[owner]!.balanceWei += amountWei
             accounts[owner]!.withdrawalsReceivedWei += amountWei
         }
+        // A withdrawable minipool left with nothing to sweep is settled at zero: its users'
+        // capital is the shortfall (nothing of the bond comes back).
+        for index in reth.order where reth.minipools[index]?.closed == false {
+            let validator = chain.validators[index.rawValue]
+            guard validator.withdrawableEpoch <= chain.epoch, validator.balanceGwei == 0 else { continue }
+            _ = reth.split(sweptWei: 0, full: true, from: index)
+        }
     }
 
     private mutating func applyPerformance(_ event: EventEnvelope) {

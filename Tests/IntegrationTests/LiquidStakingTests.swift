@@ -315,4 +315,34 @@ struct LiquidStakingTests {
         let after = [try json(stack, "account", "show", "erin"), try json(stack, "pool", "show", "steth"), try json(stack, "audit")]
         #expect(after == before)
     }
+
+    @Test("reth: a slashed minipool's loss is taken from the bond first; beyond it, the users bear the shortfall")
+    func rethShortfall() throws {
+        let stack = try StackHarness()
+        defer { stack.down() }
+        try stack.up()
+        // A tiny rest of the network, so that one slashing is a third of all stake: the
+        // correlation penalty takes the whole effective balance.
+        try #require(try stack.cli("chain", "set", "--network-stake", "64").exitCode == 0)
+        try #require(try stack.cli("operator", "register", "nora", "--pool", "reth", "--commission", "0.1").exitCode == 0)
+        try json(stack, "eth", "deposit", "nora", "8")
+        try json(stack, "eth", "deposit", "uma", "30")
+        try json(stack, "stake", "uma", "30", "--pool", "reth")
+        try json(stack, "node", "deposit", "nora", "--bond", "8")
+        try #require(try stack.cli("epochs", "advance", "20").exitCode == 0)
+        try #require(try stack.cli("validator", "slash", "0", "--reason", "double vote").exitCode == 0)
+        let noraBefore = try json(stack, "account", "show", "nora")
+        var done = false
+        for _ in 0..<40 where !done {
+            try #require(try stack.cli("epochs", "advance", "225").exitCode == 0)
+            done = try json(stack, "validator", "show", "0")["status"] == .string("withdrawal_done")
+        }
+        #expect(done, "the slashed minipool was withdrawn")
+        let pool = try json(stack, "pool", "show", "reth")
+        #expect(amount(pool, "shortfallWei") > 0, "the loss went beyond the 8-ETH bond: \(pool)")
+        let noraAfter = try json(stack, "account", "show", "nora")
+        // Nothing of the bond came back at the settlement.
+        #expect(amount(noraAfter, "balanceWei") - amount(noraBefore, "balanceWei") < 8 * Self.ether)
+        try expectAuditExact(stack)
+    }
 }
