@@ -223,6 +223,20 @@ struct LiquidStakingTests {
         let staked = try json(stack, "stake", "uma", "20", "--pool", "reth")
         #expect(amount(staked, "feeWei") == 10_000_000_000_000_000)
         #expect(amount(staked, "rethMinted") == 20 * Self.ether - 10_000_000_000_000_000)
+        // Two more stakers at the same (pre-report) rate: fee floor(x × 5e14 / 1e18), minted
+        // floor(net × supply / totalEth).
+        var supply = 20 * Self.ether - 10_000_000_000_000_000
+        var total = 20 * Self.ether
+        for (account, eth) in [("ivy", "1.234567890123456789"), ("jon", "0.5")] {
+            try json(stack, "eth", "deposit", account, eth)
+            let wei = try EtherAmount.parse(eth)
+            let more = try json(stack, "stake", account, eth, "--pool", "reth")
+            let fee = wei * 500_000_000_000_000 / Self.ether
+            let minted = Self.mulDiv(wei - fee, supply, total)
+            #expect(amount(more, "feeWei") == fee && amount(more, "rethMinted") == minted, "\(account): \(more)")
+            supply += minted
+            total += wei
+        }
         let bad = try stack.cli("node", "deposit", "nora", "--bond", "4")
         #expect(bad.exitCode != 0)
         try json(stack, "node", "deposit", "nora", "--bond", "16")
@@ -344,5 +358,44 @@ struct LiquidStakingTests {
         // Nothing of the bond came back at the settlement.
         #expect(amount(noraAfter, "balanceWei") - amount(noraBefore, "balanceWei") < 8 * Self.ether)
         try expectAuditExact(stack)
+    }
+
+    @Test("steth: 30 days of daily reports, each rebase, fee mint and operator split exact")
+    func thirtyDaysOfReports() throws {
+        let stack = try StackHarness()
+        defer { stack.down() }
+        try stack.up()
+        var spec = SpecModel()
+        var pool = PoolModel()
+        for name in ["op-a", "op-b", "op-c"] {
+            try #require(try stack.cli("operator", "register", name, "--pool", "steth", "--validator-limit", "2").exitCode == 0)
+        }
+        for (account, eth) in [("alice", "61.000000000000000007"), ("bob", "33.3"), ("carol", "70.77")] {
+            try json(stack, "eth", "deposit", account, eth)
+            try json(stack, "stake", account, eth)
+            pool.stake(account, try EtherAmount.parse(eth))
+            while pool.buffered >= 32 * Self.ether {
+                pool.buffered -= 32 * Self.ether
+                pool.funded.append(spec.deposit("pool:steth", eth: 32))
+            }
+        }
+        // 165.07 ETH: five validators (fewest-first: a, b, c, a, b), 5.07 ETH buffered.
+        let operators = ["op-a": 2, "op-b": 2, "op-c": 1]
+        for day in 1...30 {
+            try advance(stack, &spec, &pool, 225)
+            let report = pool.report(spec, operators: operators)
+            let shown = try json(stack, "pool", "show", "steth")
+            #expect(amount(shown, "totalPooledWei") == pool.pooled, "day \(day): pooled ether")
+            #expect(amount(shown, "totalShares") == pool.totalShares, "day \(day): shares (fee \(report.feeShares))")
+            if day % 10 == 0 {
+                for name in ["op-a", "op-b", "op-c", "treasury", "alice", "bob", "carol"] {
+                    #expect(amount(try json(stack, "account", "show", name), "stethShares") == pool.shares[name] ?? 0,
+                            "day \(day): \(name)'s shares")
+                }
+                try expectAuditExact(stack)
+            }
+        }
+        let shown = try json(stack, "pool", "show", "steth")
+        #expect(shown["aprBips7d"] != .null, "an APR from a week of reports")
     }
 }
