@@ -79,8 +79,9 @@ extension OperatorsDomain {
                 throw ContractError(.invalidArgument,
                     "body.allocationDelayEpochs must be 0 … \(Self.allocationDelayEpochsMax), got \(delay)")
             }
-            guard restakingOperators[name] == nil else {
-                throw ContractError(.operatorExists, "restaking operator \(name) is already registered")
+            guard restakingOperators[name] == nil, operators[name] == nil else {
+                throw ContractError(.operatorExists,
+                    "\(name) is already registered as \(operators[name] == nil ? "a restaking" : "a node") operator")
             }
             let record = RestakingOperator(name: name, splitBips: split, allocationDelayEpochs: delay)
             return Self.recordDecision(record, event: "RestakingOperatorRegistered", context: context)

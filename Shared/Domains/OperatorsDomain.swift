@@ -137,6 +137,9 @@ public struct OperatorsDomain: ServiceDomain {
         if let present = operators[name] {
             throw ContractError(.operatorExists, "operator \(name) is already registered (pool \(present.pool.rawValue))")
         }
+        if restakingOperators[name] != nil {
+            throw ContractError(.operatorExists, "operator \(name) is already registered as a restaking operator")
+        }
         let record = NodeOperator(name: name, pool: pool, validatorLimit: limit, onlineRateBips: rate, commissionBips: commission)
         return Self.decision(record, event: "NodeOperatorRegistered", context: context)
     }

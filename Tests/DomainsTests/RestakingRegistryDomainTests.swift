@@ -76,8 +76,11 @@ import Testing
         try world.send("operators", "operators.restaking.register", as: "op2", .object(["name": "op2", "allocationDelayEpochs": .int(1)]))
         try world.send("operators", "operators.delegate", as: "alice", .object(["staker": "alice", "operator": "op"]))
         try world.send("operators", "operators.restaking.setSplit", as: "op", .object(["name": "op", "splitBips": .int(100)]))
+        try world.send("operators", "operators.node.register", as: "rp", .object(["name": "rp", "pool": "reth"]))
         let before = world.operators.snapshot()
         let cases: [(String, String, JSON, String)] = [
+            ("operators.restaking.register", "rp", .object(["name": "rp", "allocationDelayEpochs": .int(1)]), "operator_exists"),
+            ("operators.node.register", "op", .object(["name": "op", "pool": "reth"]), "operator_exists"),
             ("operators.restaking.register", "op", .object(["name": "op", "allocationDelayEpochs": .int(1)]), "operator_exists"),
             ("operators.restaking.register", "mallory", .object(["name": "x", "allocationDelayEpochs": .int(1)]), "unauthorized"),
             ("operators.restaking.register", "x", .object(["name": "x", "splitBips": .int(10_001), "allocationDelayEpochs": .int(1)]), "invalid_split"),
