@@ -11,7 +11,7 @@ extension Stakeline {
                 the first of roles.admin). reth is permissionless: an operator registers and tunes itself \
                 (the CLI acts as the operator). --as overrides either.
                 """,
-            subcommands: [Register.self, Update.self, Show.self, List.self])
+            subcommands: [Register.self, Update.self, Show.self, List.self, Split.self, Join.self, Leave.self, Allocate.self])
 
         /// The liquid pools that have node operators.
         enum PoolOption: String, ExpressibleByArgument, CaseIterable {
@@ -34,8 +34,17 @@ extension Stakeline {
             @Argument(help: "The operator's name (an account name).")
             var name: String
 
-            @Option(help: "The pool: steth (curated) or reth (permissionless).")
-            var pool: PoolOption
+            @Option(help: "The pool: steth (curated) or reth (permissionless). Not with --restaking.")
+            var pool: PoolOption?
+
+            @Flag(help: "Register a restaking operator (PROTOCOL.md §9.6) instead of a pool's node operator.")
+            var restaking = false
+
+            @Option(help: "--restaking: the share of AVS rewards it keeps, 0…1 or 0%…100% (default 10%).")
+            var split: String?
+
+            @Option(help: "--restaking: epochs before a new allocation becomes slashable (required).")
+            var allocationDelay: UInt64?
 
             @Option(help: "steth: most validators the pool gives it (0…100000; default 100). reth: recorded only.")
             var validatorLimit: UInt64?
@@ -47,6 +56,24 @@ extension Stakeline {
             var commission: String?
 
             func parsed() throws -> [String: JSON] {
+                if restaking {
+                    guard pool == nil, validatorLimit == nil, performance == nil, commission == nil else {
+                        throw ValidationError("--restaking takes --split and --allocation-delay only (no --pool, --validator-limit, "
+                            + "--performance, --commission)")
+                    }
+                    guard let allocationDelay else { throw ValidationError("--restaking needs --allocation-delay <epochs>") }
+                    var body: [String: JSON] = [
+                        "name": .string(InputParsing.account(name)), "allocationDelayEpochs": .int(allocationDelay),
+                    ]
+                    if let split {
+                        body["splitBips"] = .int(try usage { () throws(InputError) in try InputParsing.rateBips(split, name: "--split") })
+                    }
+                    return body
+                }
+                guard split == nil, allocationDelay == nil else {
+                    throw ValidationError("--split and --allocation-delay are for restaking operators: add --restaking")
+                }
+                guard let pool else { throw ValidationError("give --pool steth|reth, or --restaking") }
                 var body: [String: JSON] = ["name": .string(InputParsing.account(name)), "pool": .string(pool.rawValue)]
                 if let validatorLimit { body["validatorLimit"] = .int(validatorLimit) }
                 if let performance {
@@ -70,7 +97,8 @@ extension Stakeline {
                     let body = try parsed()
                     let client = try GatewayClient(options: global)
                     let canonical = InputParsing.account(name)
-                    let actor = global.actor ?? Operator.naturalActor(pool: pool.rawValue, name: canonical, admins: client.config.roles.admin)
+                    if restaking { return try Operator.registerRestaking(client, global: global, name: canonical, body: body) }
+                    let actor = global.actor ?? Operator.naturalActor(pool: pool?.rawValue ?? "", name: canonical, admins: client.config.roles.admin)
                     let result = try client.call(.operators, "operators.node.register", actor: actor, body: .object(body))
                     try client.waitForLedger(.operators, seq: try client.eventSeq(of: result, from: .operators))
                     if global.json { return Output.json(result) }
@@ -160,8 +188,13 @@ extension Stakeline {
                 try guarded(json: global.json) {
                     let canonical = InputParsing.account(name)
                     let client = try GatewayClient(options: global)
-                    let record = try client.call(.operators, "operators.node.show", actor: client.actor("stakeline"),
+                    let record: JSON
+                    do {
+                        record = try client.call(.operators, "operators.node.show", actor: client.actor("stakeline"),
                                                  body: .object(["name": .string(canonical)]))
+                    } catch GatewayFailure.refused(let code, _) where code == "operator_not_found" {
+                        return try Operator.showRestaking(client, global: global, name: canonical)
+                    }
                     let ledger = Operator.ledgerView(client, name: canonical)
                     if global.json {
                         guard case .object(var fields) = record else { return Output.json(record) }

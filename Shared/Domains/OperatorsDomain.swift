@@ -6,11 +6,14 @@ import ServiceKit
 /// `reth` is permissionless (an operator registers and tunes itself). The ledger and rewards
 /// follow the registry through its events, which always carry the whole record.
 ///
-/// It follows no other source's domain events yet: `react` only does the plumbing.
+/// It follows `rewards.EpochProcessed` only while a restaking split change is pending.
 public struct OperatorsDomain: ServiceDomain {
     public static let serviceName = OperatorsIdentity.serviceName
     public static let followedSources = OperatorsIdentity.followedSources
-    public static let queryTypes: Set<String> = ["operators.pings", "operators.node.show", "operators.node.list"]
+    public static let queryTypes: Set<String> = [
+        "operators.pings", "operators.node.show", "operators.node.list", "operators.restaking.show",
+        "operators.delegation.show",
+    ]
 
     public static let defaultValidatorLimit: UInt64 = 100
     public static let validatorLimitMax: UInt64 = 100_000
@@ -72,6 +75,13 @@ public struct OperatorsDomain: ServiceDomain {
     var plumbing = PlumbingDomain<OperatorsIdentity>()
     /// Every registered operator, by name (names are unique across both pools).
     public private(set) var operators: [String: NodeOperator] = [:]
+    /// Restaking operators by name (OperatorsDomain+Restaking.swift).
+    public internal(set) var restakingOperators: [String: RestakingOperator] = [:]
+    /// Staker → operator.
+    public internal(set) var delegations: [String: String] = [:]
+    var delegatorCounts: [String: UInt64] = [:]
+    /// Restaking operators with a split change pending.
+    var pendingSplits: Set<String> = []
 
     public init() {}
 
@@ -92,6 +102,7 @@ public struct OperatorsDomain: ServiceDomain {
                 let selected = operators.values.filter { pool == nil || $0.pool == pool }.sorted { $0.name < $1.name }
                 return .success(Decision(result: .object(["operators": .array(selected.map(\.json))])))
             default:
+                if let decision = try decideRestaking(command, body, context: context) { return .success(decision) }
                 throw ContractError(.unknownCommand, "operators has no command \(command.type)")
             }
         } catch {
@@ -125,6 +136,9 @@ public struct OperatorsDomain: ServiceDomain {
         }
         if let present = operators[name] {
             throw ContractError(.operatorExists, "operator \(name) is already registered (pool \(present.pool.rawValue))")
+        }
+        if restakingOperators[name] != nil {
+            throw ContractError(.operatorExists, "operator \(name) is already registered as a restaking operator")
         }
         let record = NodeOperator(name: name, pool: pool, validatorLimit: limit, onlineRateBips: rate, commissionBips: commission)
         return Self.decision(record, event: "NodeOperatorRegistered", context: context)
@@ -219,12 +233,14 @@ public struct OperatorsDomain: ServiceDomain {
             let record = must(event) { body throws(ContractError) in try NodeOperator(json: body) }
             operators[record.name] = record
         default:
+            if applyRestaking(event) { return }
             preconditionFailure("unknown own event \(event.type) at seq \(event.seq)")
         }
     }
 
     public func react(to event: EventEnvelope, context: CommandContext) -> [NewEvent] {
-        plumbing.react(to: event, context: context)
+        if event.type == "rewards.EpochProcessed" { return reactRestaking(to: event) }
+        return plumbing.react(to: event, context: context)
     }
 
     // MARK: Snapshots
@@ -233,7 +249,7 @@ public struct OperatorsDomain: ServiceDomain {
         .object([
             "plumbing": plumbing.snapshot(),
             "operators": .array(operators.values.sorted { $0.name < $1.name }.map(\.json)),
-        ])
+        ].merging(restakingSnapshot()) { first, _ in first })
     }
 
     public init(snapshot: JSON) throws(ContractError) {
@@ -243,5 +259,6 @@ public struct OperatorsDomain: ServiceDomain {
             let record = try NodeOperator(json: item)
             operators[record.name] = record
         }
+        try restoreRestaking(snapshot)
     }
 }

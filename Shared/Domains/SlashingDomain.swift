@@ -8,7 +8,7 @@ import ServiceKit
 public struct SlashingDomain: ServiceDomain {
     public static let serviceName = SlashingIdentity.serviceName
     public static let followedSources = SlashingIdentity.followedSources
-    public static let queryTypes: Set<String> = ["slashing.pings", "slashing.validator.slashings"]
+    public static let queryTypes = Set(["slashing.pings", "slashing.validator.slashings"]).union(avsQueryTypes)
     public static let reasonBytesMax = 256
 
     /// What this service knows of a validator, from the ledger's events.
@@ -42,6 +42,8 @@ public struct SlashingDomain: ServiceDomain {
     var slashings: [Slashing] = []
     /// Index into `slashings` by the seq of its `ValidatorSlashed` event.
     var slashingBySeq: [UInt64: Int] = [:]
+    /// AVSs, operator sets, registrations and allocations (SlashingDomain+AVS.swift).
+    var restaking = AVSRegistry()
 
     public init() {}
 
@@ -86,6 +88,7 @@ public struct SlashingDomain: ServiceDomain {
                 let selected = slashings.filter { only == nil || $0.validator == only }
                 return .success(Decision(result: .object(["slashings": .array(selected.map(Self.view))])))
             default:
+                if let decision = try decideAVS(command, body, context: context) { return .success(decision) }
                 throw ContractError(.unknownCommand, "slashing has no command \(command.type)")
             }
         } catch {
@@ -134,6 +137,7 @@ public struct SlashingDomain: ServiceDomain {
             slashings[position].outcome = outcome
             if !applied { validators[slashings[position].validator]?.slashed = false }
         default:
+            if applyAVS(event) { return }
             preconditionFailure("unknown own event \(event.type) at seq \(event.seq)")
         }
     }
@@ -148,6 +152,7 @@ public struct SlashingDomain: ServiceDomain {
     }
 
     public func react(to event: EventEnvelope, context: CommandContext) -> [NewEvent] {
+        if let events = reactAVS(to: event) { return events }
         switch event.type {
         case "ledger.ValidatorDeposited":
             guard let validator = try? event.body.uint64("validator"), let owner = try? event.body.string("owner") else { return [] }
@@ -191,6 +196,7 @@ public struct SlashingDomain: ServiceDomain {
             "plumbing": plumbing.snapshot(),
             "validators": .object(tracked),
             "slashings": .array(slashings.map(Self.view)),
+            "restaking": avsSnapshot(),
         ])
     }
 
@@ -216,5 +222,6 @@ public struct SlashingDomain: ServiceDomain {
             slashingBySeq[slashing.seq] = slashings.count
             slashings.append(slashing)
         }
+        try restoreAVS(snapshot["restaking"])
     }
 }
