@@ -35,20 +35,7 @@ struct Choreography {
         switch outcome {
         case .failure(let error): throw .refused(error)
         case .success(let decision):
-            var queue = journal(service, decision.events)
-            while !queue.isEmpty {
-                let event = queue.removeFirst()
-                for follower in ["ledger", "rewards", "slashing", "operators"] where follower != event.source {
-                    let context = CommandContext(actor: event.source, roles: roles, nextSeq: UInt64(journals[follower]!.count + 1))
-                    let reactions: [NewEvent] = switch follower {
-                    case "ledger": ledger.react(to: event, context: context)
-                    case "rewards": rewards.react(to: event, context: context)
-                    case "operators": operators.react(to: event, context: context)
-                    default: slashing.react(to: event, context: context)
-                    }
-                    queue += journal(follower, reactions)
-                }
-            }
+            propagate(journal(service, decision.events))
             return decision.result
         }
     }
@@ -57,7 +44,12 @@ struct Choreography {
     /// makes up instead of sending `operators.node.register`) to the other services, as the bus
     /// would, and runs the reactions to completion.
     mutating func deliver(_ event: EventEnvelope) {
-        var queue = [event]
+        propagate([event])
+    }
+
+    /// Every other service reacts to each event, in order, until nothing more happens.
+    private mutating func propagate(_ events: [EventEnvelope]) {
+        var queue = events
         while !queue.isEmpty {
             let next = queue.removeFirst()
             for follower in ["ledger", "rewards", "slashing", "operators"] where follower != next.source {
