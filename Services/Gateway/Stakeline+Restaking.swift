@@ -70,8 +70,9 @@ extension Stakeline.Operator {
     /// A magnitude as a percentage of WAD with up to 4 decimals, and the exact WAD.
     static func wad(_ object: JSON, _ key: String) -> String {
         guard let value = try? object.amount(key) else { return "?" }
-        let bips100 = value / 100_000_000_000_000  // 1e-6 of WAD
-        let whole = bips100 / 10_000, fraction = bips100 % 10_000
+        // Percent with four decimals: one unit is 1e-6 of WAD (1e12), i.e. 0.0001 %.
+        let units = value / 1_000_000_000_000
+        let whole = units / 10_000, fraction = units % 10_000
         let fractionText = String(fraction).count < 4 ? String(repeating: "0", count: 4 - String(fraction).count) + String(fraction) : String(fraction)
         return "\(whole).\(fractionText)% (\(value))"
     }

@@ -60,3 +60,11 @@ import Testing
         #expect(delegate.parsed() == ["staker": .string("alice"), "operator": .string("op")])
     }
 }
+
+@Suite struct MagnitudeDisplayTests {
+    @Test func wadShowsAsAPercentage() {
+        #expect(Stakeline.Operator.wad(.object(["m": .string("600000000000000000")]), "m") == "60.0000% (600000000000000000)")
+        #expect(Stakeline.Operator.wad(.object(["m": .string("1000000000000000000")]), "m") == "100.0000% (1000000000000000000)")
+        #expect(Stakeline.Operator.wad(.object(["m": .string("1000000000000")]), "m") == "0.0001% (1000000000000)")
+    }
+}
