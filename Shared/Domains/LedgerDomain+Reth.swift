@@ -88,7 +88,7 @@ extension LedgerDomain {
             "rateWad": .amount(reth.tokens.exchangeRateWad),
             "depositPoolWei": .amount(reth.depositPoolWei),
             "collateralWei": .amount(reth.collateralWei),
-            "depositFeeBips": .int(5),
+            "depositFeeBips": .int(reth.tokens.depositFeeWad / 100_000_000_000_000),
             "validators": .object(byOperator.mapValues {
                 .object(["active": .int($0.active), "pending": .int($0.pending), "exited": .int($0.exited)])
             }),

@@ -148,11 +148,11 @@ public struct LedgerDomain: ServiceDomain {
             accounts[owner]!.balanceWei += amountWei
             accounts[owner]!.withdrawalsReceivedWei += amountWei
         }
-        // A withdrawable minipool left with nothing to sweep is settled at zero: its users'
-        // capital is the shortfall (nothing of the bond comes back).
-        for index in reth.order where reth.minipools[index]?.closed == false {
-            let validator = chain.validators[index.rawValue]
-            guard validator.withdrawableEpoch <= chain.epoch, validator.balanceGwei == 0 else { continue }
+        // A minipool that becomes withdrawable with nothing left to sweep is settled at zero: its
+        // users' capital is the shortfall (nothing of the bond comes back). Its balance cannot
+        // change after that, and one with a balance is settled by its full withdrawal above.
+        for index in summary.becameWithdrawable where reth.minipools[index]?.closed == false {
+            guard chain.validators[index.rawValue].balanceGwei == 0 else { continue }
             _ = reth.split(sweptWei: 0, full: true, from: index)
         }
     }
@@ -190,8 +190,9 @@ public struct LedgerDomain: ServiceDomain {
             return reactToEpoch(event)
         case "rewards.PerformanceSet":
             // Unknown validators are skipped: rewards does not know the registry.
+            // (Any number may come in: one beyond Int must not trap.)
             if let validator = try? event.body.optionalUInt64("validator"),
-                !chain.validators.indices.contains(Int(validator)) { return [] }
+                !(Int(exactly: validator).map(chain.validators.indices.contains) ?? false) { return [] }
             guard (try? ValidatorPerformance(body: event.body)) != nil else { return [] }
             return [NewEvent(name: "PerformanceRecorded", epoch: chain.epoch, body: event.body)]
         case "rewards.NetworkSet":
@@ -249,8 +250,8 @@ public struct LedgerDomain: ServiceDomain {
     }
 
     private func reactToSlashing(_ event: EventEnvelope) -> [NewEvent] {
-        guard let validator = try? event.body.uint64("validator") else { return [] }
-        let index = ValidatorIndex(Int(validator))
+        guard let validator = try? event.body.uint64("validator"), let raw = Int(exactly: validator) else { return [] }
+        let index = ValidatorIndex(raw)
         let reason = (try? event.body.string("reason")) ?? ""
         var next = chain
         do throws(BeaconError) {

@@ -69,6 +69,15 @@ extension StethPool {
         }
         let withdrawalsCollected = limiter.increaseEther(withdrawalVaultWei)
         let elCollected = limiter.increaseEther(elVaultWei)
+        let transientWei = UInt128(validators.count - clValidators) * Self.validatorDepositWei
+        let newPooledWei = bufferedWei + withdrawalsCollected + elCollected + clBalanceWei + transientWei
+        // Every wei lost (the validators slashed to nothing, no buffer): shares cannot be priced
+        // at zero, so the report is held rather than applied.
+        guard newPooledWei > 0 else {
+            body["reason"] = .string("the pool's whole value is lost: there is nothing left to price its shares with")
+            heldReport = .object(body)
+            return Report(body: body, held: true)
+        }
         withdrawalVaultWei -= withdrawalsCollected
         elVaultWei -= elCollected
         bufferedWei += withdrawalsCollected + elCollected
@@ -76,8 +85,6 @@ extension StethPool {
         let rewardsWei = clSideWei > preClWei ? clSideWei - preClWei + elCollected : 0
         reportedClBalanceWei = clBalanceWei
         reportedClValidators = clValidators
-        let transientWei = UInt128(validators.count - clValidators) * Self.validatorDepositWei
-        let newPooledWei = bufferedWei + clBalanceWei + transientWei
 
         // Rebase, with the fee minted only when the consensus side gained (LIP-12).
         let fee = rewardsWei > 0

@@ -125,4 +125,23 @@ import Testing
         }
         #expect(world.ledger.snapshot() == before)
     }
+
+    /// A pool whose validators are slashed to nothing (a network small enough for one slashing to
+    /// take the whole balance) and no buffer: the report is held, nothing traps.
+    @Test func aPoolWipedOutHoldsItsReportInsteadOfTrapping() throws {
+        var world = Choreography()
+        registerOperator(&world, "op-a", seq: 1)
+        try world.send("rewards", "rewards.network.set", as: "oracle", .object(["networkActiveGwei": "64000000000"]))
+        try world.send("rewards", "rewards.pool.set", as: "oracle", .object(["pool": "steth", "elRewardsWeiPerValidatorEpoch": "0"]))
+        try world.send("ledger", "ledger.eth.deposit", as: "alice", .object(["account": "alice", "amountWei": .wei(64 * ether)]))
+        try world.send("ledger", "ledger.stake", as: "alice", .object(["account": "alice", "amountWei": .wei(64 * ether)]))
+        try world.send("rewards", "rewards.epochs.advance", as: "oracle", .object(["count": .number("20")]))
+        for validator in ["0", "1"] {
+            try world.send("slashing", "slashing.validator.slash", as: "oracle", .object(["validator": .number(validator), "reason": "x"]))
+        }
+        for _ in 0..<5 { try world.send("rewards", "rewards.epochs.advance", as: "oracle", .object(["count": .number("1000")])) }
+        #expect(world.ledger.chain.validators.allSatisfy { $0.balanceGwei == 0 })
+        #expect(try world.query("ledger", "ledger.pool.show", .object(["pool": "steth"]))["heldReport"] != .null)
+        #expect(try world.query("ledger", "ledger.audit")["ok"] == .bool(true))
+    }
 }

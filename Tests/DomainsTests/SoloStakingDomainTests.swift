@@ -135,4 +135,15 @@ import Testing
         #expect(validator.at("status") == .string("withdrawal_done"))
         #expect(try world.query("ledger", "ledger.audit").at("ok") == .bool(true))
     }
+
+    /// The oracle may name any validator number in a performance setting; one beyond `Int`
+    /// must be ignored by the ledger, not trap it on every replay.
+    @Test func aPerformanceSettingForAHugeValidatorIsIgnored() throws {
+        var world = Choreography()
+        let before = world.ledger.snapshot()
+        try world.send("rewards", "rewards.performance.set", as: "oracle", .object([
+            "validator": .number("18446744073709551615"), "onlineRateBips": .number("5000"),
+        ]))
+        #expect(world.ledger.snapshot() == before)
+    }
 }
