@@ -176,8 +176,8 @@ struct StethPool: Sendable, Equatable {
             left -= WithdrawalQueue.requestMaximumWei
         }
         if left > 0 {
-            // A remainder below the minimum joins the previous part's… it cannot: parts are at
-            // the maximum. Refuse instead of leaving dust behind.
+            // The other parts are at the maximum, so a remainder under the minimum has nowhere
+            // to go: refuse rather than leave it behind.
             guard left >= WithdrawalQueue.requestMinimumWei else {
                 throw ContractError(.belowMinimum,
                     "splitting into 1000-ETH requests leaves \(left) wei, below the 100-wei minimum; adjust the amount")
