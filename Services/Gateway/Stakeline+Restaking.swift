@@ -39,10 +39,16 @@ extension Stakeline.Operator {
         try client.waitFor(.slashing, following: .operators, seq: try client.eventSeq(of: .object([:]), from: .operators))
         let allocations = try client.call(.slashing, "slashing.operator.allocations", actor: client.actor("stakeline"),
                                           body: .object(["operator": .string(name)]))
+        let ledger = restakingLedgerView(client, name: name)
         if global.json {
             guard case .object(var fields) = record else { return Output.json(record) }
             fields["restaking"] = allocations
+            fields["ledger"] = ledger.view ?? .null
             return Output.json(.object(fields))
+        }
+        defer {
+            if let view = ledger.view { RestakeView.operatorLedger(view, exact: global.exact).forEach { print($0) } }
+            if let note = ledger.note { print(note) }
         }
         print("Restaking operator \(name) (epoch \(number(allocations, "epoch")))")
         Output.fields(restakingRows(record))
@@ -64,6 +70,28 @@ extension Stakeline.Operator {
         for strategy in (try? allocations.array("strategies")) ?? [] {
             print("  \(text(strategy, "strategy")): max \(wad(strategy, "maxMagnitudeWad")), encumbered "
                 + "\(wad(strategy, "encumberedMagnitudeWad")), allocatable \(wad(strategy, "allocatableMagnitudeWad"))")
+        }
+    }
+
+    /// The ledger's figures of a restaking operator (`ledger.restake.operator`: delegated stake
+    /// per strategy, delegators, slashing history), once the ledger has followed the registry
+    /// and slashing; or why there are none: the ledger may not answer the query yet
+    /// (`unknown_command`), or not answer at all. The registry's and slashing's figures are shown either way.
+    static func restakingLedgerView(_ client: GatewayClient, name: String) -> (view: JSON?, note: String?) {
+        do {
+            try client.waitForLedger(.operators, seq: try client.eventSeq(of: .object([:]), from: .operators))
+            try client.waitForLedger(.slashing, seq: try client.eventSeq(of: .object([:]), from: .slashing))
+            let view = try client.call(.ledger, "ledger.restake.operator", actor: client.actor("stakeline"),
+                                       body: .object(["operator": .string(name)]))
+            return (view, nil)
+        } catch GatewayFailure.refused(let code, let message) {
+            if code == ErrorCode.unknownCommand.rawValue {
+                return (nil, "(the ledger does not report restaking operators' delegated stake and slashes yet)")
+            }
+            return (nil, "(the ledger has no restaking figures for \(name): \(code): \(message))")
+        } catch {
+            Output.note("note: the ledger did not answer, so its delegated stake and slashes are not shown: \(error)")
+            return (nil, nil)
         }
     }
 
@@ -250,8 +278,12 @@ extension Stakeline {
                 let client = try GatewayClient(options: global)
                 let staker = InputParsing.account(account)
                 let result = try client.call(.operators, "operators.delegate", actor: global.actor ?? staker, body: .object(parsed()))
+                // The ledger mirrors the delegation (its shares follow): wait for it, so the next command sees it.
+                try client.waitForLedger(.operators, seq: try client.eventSeq(of: result, from: .operators))
+                let operatorName = Operator.text(result, "operator")
+                if let note = Stakeline.delegationNote(client, staker: staker, expected: operatorName) { Output.note(note) }
                 if global.json { return Output.json(result) }
-                print("\(staker) delegated to \(Operator.text(result, "operator")) (seq \(Operator.number(result, "seq")))")
+                print("\(staker) delegated to \(operatorName) (seq \(Operator.number(result, "seq")))")
             }
         }
     }
@@ -267,17 +299,37 @@ extension Stakeline {
                 let staker = InputParsing.account(account)
                 let result = try client.call(.operators, "operators.undelegate", actor: global.actor ?? staker,
                                              body: .object(["staker": .string(staker)]))
+                // The ledger queues one withdrawal per strategy held: wait for it to follow.
+                try client.waitForLedger(.operators, seq: try client.eventSeq(of: result, from: .operators))
                 if global.json { return Output.json(result) }
                 print("\(staker) undelegated from \(Operator.text(result, "operator")) (seq \(Operator.number(result, "seq")))")
+                if let view = try? client.call(.ledger, "ledger.restake.show", actor: "stakeline", body: .object(["account": .string(staker)])),
+                   let withdrawals = try? view.array("withdrawals"), !withdrawals.isEmpty {
+                    print("Queued withdrawals of \(staker): " + withdrawals.map { RestakeView.number($0, "id") }.joined(separator: ", ")
+                        + " (escrowed 3151 epochs; stakeline restake show \(staker))")
+                }
             }
         }
+    }
+
+    /// A warning when the ledger has not taken over a delegation the registry recorded
+    /// (`ledger.RestakeDelegationRefused`: EigenLayer would revert, e.g. a strategy the operator
+    /// was slashed to 0 in); nil when it has, or when the ledger cannot say.
+    static func delegationNote(_ client: GatewayClient, staker: String, expected: String) -> String? {
+        guard let view = try? client.call(.ledger, "ledger.restake.show", actor: "stakeline", body: .object(["account": .string(staker)])),
+              view["delegatedTo"] != nil else { return nil }
+        let actual = try? view.string("delegatedTo")
+        guard actual != expected else { return nil }
+        return "warning: the registry recorded the delegation of \(staker) to \(expected), but the ledger did not take it over "
+            + "(delegated to \(actual ?? "nobody") in the books): it refuses when EigenLayer would revert, e.g. an operator slashed "
+            + "to 0 in a strategy \(staker) holds; see 'stakeline events ledger'"
     }
 
     struct AVS: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "avs",
-            abstract: "AVSs and their operator sets (PROTOCOL.md §9.6). The CLI acts as the AVS.",
-            subcommands: [Register.self, SetCommand.self, Show.self])
+            abstract: "AVSs: operator sets, slashing, rewards (PROTOCOL.md §9.6, §9.7). The CLI acts as the AVS.",
+            subcommands: [Register.self, SetCommand.self, Show.self, Slash.self, RewardsCommand.self])
 
         struct Register: ParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Register an AVS.")
@@ -340,10 +392,19 @@ extension Stakeline {
                 try guarded(json: global.json) {
                     let client = try GatewayClient(options: global)
                     try client.waitFor(.slashing, following: .rewards, seq: try client.eventSeq(of: .object([:]), from: .rewards))
+                    let avs = InputParsing.account(name)
                     let result = try client.call(.slashing, "slashing.avs.show", actor: client.actor("stakeline"),
-                                                 body: .object(["avs": .string(InputParsing.account(name))]))
-                    if global.json { return Output.json(result) }
+                                                 body: .object(["avs": .string(avs)]))
+                    let figures = AVS.figures(client, avs: avs, show: result)
+                    if global.json {
+                        guard case .object(var fields) = result else { return Output.json(result) }
+                        fields["slashes"] = figures.slashes.map { JSON.array($0) } ?? JSON.null
+                        fields["rewardSubmissions"] = figures.submissions.map { JSON.array($0) } ?? JSON.null
+                        return Output.json(.object(fields))
+                    }
                     print("AVS \(Operator.text(result, "avs")) (epoch \(Operator.number(result, "epoch")))")
+                    defer { RestakeView.avsFigures(avs: avs, slashes: figures.slashes, submissions: figures.submissions,
+                                                   notes: figures.notes, exact: global.exact).forEach { print($0) } }
                     let sets = (try? result.array("sets")) ?? []
                     if sets.isEmpty { return print("no operator sets") }
                     for set in sets {
@@ -358,6 +419,55 @@ extension Stakeline {
                 }
             }
         }
+    }
+}
+
+extension Stakeline.AVS {
+    /// What the ledger and rewards know of an AVS beyond slashing's sets: the slashes it made
+    /// (from `ledger.restake.operator` of every operator of its sets, each with `operator`
+    /// added) and its rewards submissions (`rewards.avs.submissions`). Each is nil, with a note,
+    /// when its service cannot say (a service that does not know the query yet included).
+    static func figures(_ client: GatewayClient, avs: String, show: JSON) -> (slashes: [JSON]?, submissions: [JSON]?, notes: [String]) {
+        var notes: [String] = []
+        var operators: [String] = []
+        for set in (try? show.array("sets")) ?? [] {
+            for member in (try? set.array("operators")) ?? [] {
+                if let name = try? member.string("operator"), !operators.contains(name) { operators.append(name) }
+            }
+        }
+        var slashes: [JSON]? = []
+        do {
+            try client.waitForLedger(.slashing, seq: try client.eventSeq(of: .object([:]), from: .slashing))
+        } catch {
+            notes.append("(the ledger has not followed slashing: \(error))")
+            slashes = nil
+        }
+        if slashes != nil {
+            for name in operators.sorted() {
+                let found = ledgerSlashes(client, operator: name, avs: avs, setId: nil)
+                guard let list = found.slashes else {
+                    if let note = found.note { notes.append(note) }
+                    slashes = nil
+                    break
+                }
+                slashes? += list.map { slash in
+                    guard case .object(var fields) = slash else { return slash }
+                    fields["operator"] = .string(name)
+                    return .object(fields)
+                }
+            }
+        }
+        var submissions: [JSON]?
+        do {
+            let list = try client.call(.rewards, "rewards.avs.submissions", actor: client.actor("stakeline"), body: .object(["avs": .string(avs)]))
+            submissions = (try? list.array("submissions")) ?? []
+        } catch GatewayFailure.refused(let code, let message) {
+            notes.append(code == ErrorCode.unknownCommand.rawValue ? "(the rewards service does not report AVS rewards submissions yet)"
+                : "(no rewards submissions from the rewards service: \(code): \(message))")
+        } catch {
+            notes.append("(the rewards service did not answer: \(error))")
+        }
+        return (slashes, submissions, notes)
     }
 }
 
