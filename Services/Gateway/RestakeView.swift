@@ -146,7 +146,7 @@ enum RestakeView {
 
     /// A WAD as a percentage with 4 decimals, rounded down: `96.8750%`.
     static func percent(wad value: UInt128) -> String {
-        let units = value / 100_000_000_000_000 // 1e-4 % of WAD
+        let units = value / 1_000_000_000_000 // 0.0001 % of WAD
         let whole = units / 10_000, fraction = String(units % 10_000)
         return "\(whole)." + String(repeating: "0", count: 4 - fraction.count) + fraction + "%"
     }
@@ -332,7 +332,7 @@ enum RestakeView {
         let withdrawals = (try? result.array("withdrawals")) ?? []
         if !withdrawals.isEmpty {
             lines.append("")
-            lines.append("Queued withdrawals (escrowed \(Format.wait(epochs: 3151)); slashable until released):")
+            lines.append("Queued withdrawals (escrowed 3151 epochs ≈ \(Format.span(epochs: 3151)) and slashable until released):")
             lines += Format.table(withdrawalHeader, withdrawals.map { withdrawalRow($0, now: now, exact: exact) },
                                   rightAligned: withdrawalNumeric)
             if let ready = withdrawals.first(where: { $0["completable"] == .bool(true) }) {

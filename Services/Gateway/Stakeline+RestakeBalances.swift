@@ -15,7 +15,7 @@ extension Stakeline {
                 validators pointed at the account's pod). Deposits earn deposit shares; delegated to an \
                 operator (stakeline delegate), they back its allocations to AVSs and can be slashed. \
                 Withdrawals stay escrowed and slashable for 3151 epochs (≈ 14 days). Each command acts \
-                as the account unless --as says otherwise.
+                as the account unless --as (for withdraw complete: --actor) says otherwise.
                 """,
             subcommands: [Deposit.self, Native.self, Checkpoint.self, Withdraw.self, Show.self])
 
@@ -162,7 +162,8 @@ extension Stakeline {
                 @OptionGroup var options: CompletionOptions
                 @Argument(help: "The account (the withdrawal's staker).") var account: String
                 @Argument(help: "The withdrawal id (stakeline restake show).") var id: UInt64
-                @Option(name: .customLong("as"), help: "tokens (paid out) or shares (restaked again).") var mode: CompletionMode
+                @Option(name: .customLong("as"), help: ArgumentHelp("tokens (paid out) or shares (restaked again).", valueName: "tokens|shares"))
+                var mode: CompletionMode
 
                 func run() throws {
                     let global = options.global
@@ -282,7 +283,7 @@ extension Stakeline.AVS {
 
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The operator set: <avs>/<id>.") var set: String
-        @Argument(help: "The restaking operator.") var operatorName: String
+        @Argument(help: ArgumentHelp("The restaking operator.", valueName: "operator")) var operatorName: String
         @Argument(help: "How much of its allocation: 0.25, 25% or 250000000000000000wad.") var fraction: String
         @Option(help: "Why (recorded with the slash).") var reason: String
 
