@@ -195,8 +195,7 @@ extension Stakeline {
                     let client = try GatewayClient(options: global)
                     let account = InputParsing.account(self.account)
                     // Delegations and slashes reach the ledger through the registry's and slashing's events.
-                    try client.waitForLedger(.operators, seq: try client.eventSeq(of: .object([:]), from: .operators))
-                    try client.waitForLedger(.slashing, seq: try client.eventSeq(of: .object([:]), from: .slashing))
+                    try client.ledgerCaughtUp(with: [.operators, .slashing])
                     let result = try client.call(.ledger, "ledger.restake.show", actor: client.actor("stakeline"),
                                                  body: .object(["account": .string(account)]))
                     if global.json { return Output.json(result) }
@@ -428,5 +427,28 @@ struct CompletionOptions: ParsableArguments {
         options.actor = actor
         options.exact = exact
         return options
+    }
+}
+
+extension GatewayClient {
+    /// Before a read from the ledger: returns once the ledger has applied every event `sources`
+    /// had journaled when asked, so the read shows the effect of the commands before it. A
+    /// source that does not answer is skipped with a note (the read goes on); a ledger that
+    /// does not answer is `unreachable` (exit 69).
+    func ledgerCaughtUp(with sources: [ServiceName]) throws {
+        for source in sources {
+            let head: UInt64
+            do {
+                head = try eventSeq(of: .object([:]), from: source)
+            } catch GatewayFailure.unreachable(let why) {
+                Output.note("note: \(source.rawValue) did not answer, so the ledger may not show its latest events: \(why)")
+                continue
+            }
+            do {
+                try waitForLedger(source, seq: head)
+            } catch GatewayFailure.unreachable {
+                throw GatewayFailure.unreachable("\(config.endpoint(for: .ledger)): the ledger did not answer")
+            }
+        }
     }
 }

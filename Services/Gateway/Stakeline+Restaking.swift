@@ -79,8 +79,7 @@ extension Stakeline.Operator {
     /// (`unknown_command`), or not answer at all. The registry's and slashing's figures are shown either way.
     static func restakingLedgerView(_ client: GatewayClient, name: String) -> (view: JSON?, note: String?) {
         do {
-            try client.waitForLedger(.operators, seq: try client.eventSeq(of: .object([:]), from: .operators))
-            try client.waitForLedger(.slashing, seq: try client.eventSeq(of: .object([:]), from: .slashing))
+            try client.ledgerCaughtUp(with: [.operators, .slashing])
             let view = try client.call(.ledger, "ledger.restake.operator", actor: client.actor("stakeline"),
                                        body: .object(["operator": .string(name)]))
             return (view, nil)
@@ -437,7 +436,7 @@ extension Stakeline.AVS {
         }
         var slashes: [JSON]? = []
         do {
-            try client.waitForLedger(.slashing, seq: try client.eventSeq(of: .object([:]), from: .slashing))
+            try client.ledgerCaughtUp(with: [.slashing])
         } catch {
             notes.append("(the ledger has not followed slashing: \(error))")
             slashes = nil
