@@ -227,7 +227,7 @@ enum RestakeView {
         let decrease = (try? result.amount("decreaseWei")) ?? 0
         if added > 0 { rows.append(("Shares added", shares(result, "sharesAdded", exact: exact) + " native shares")) }
         if decrease > 0 { rows.append(("Decrease", Format.ether(result, "decreaseWei", exact: exact))) }
-        if result["beaconChainSlashingFactorWad"] != nil {
+        if let bcsf = try? result.amount("beaconChainSlashingFactorWad"), decrease > 0 || bcsf < EtherAmount.weiPerEther {
             rows.append(("Slashing factor", percent(result, "beaconChainSlashingFactorWad")
                 + " (beacon chain: scales the native shares' withdrawable value)"))
         }
@@ -355,7 +355,7 @@ enum RestakeView {
     }
 
     /// `ledger.restake.operator`: delegated stake per strategy, delegators, slashing history.
-    static func operatorLedger(_ view: JSON, exact: Bool) -> [String] {
+    static func operatorLedger(_ view: JSON, delegators showDelegators: Bool = true, exact: Bool) -> [String] {
         var lines: [String] = []
         let strategies = (try? view.array("strategies")) ?? []
         if strategies.isEmpty {
@@ -368,7 +368,7 @@ enum RestakeView {
             }
             lines += Format.table(operatorStrategyHeader, rows, rightAligned: [1, 2, 3]).map { "  " + $0 }
         }
-        switch view["delegators"] {
+        switch showDelegators ? view["delegators"] : nil {
         case .number(let count)?: lines.append("Delegators: \(count)")
         case .array(let list)?:
             let names = list.compactMap { value -> String? in if case .string(let name) = value { return name } else { return nil } }

@@ -47,7 +47,10 @@ extension Stakeline.Operator {
             return Output.json(.object(fields))
         }
         defer {
-            if let view = ledger.view { RestakeView.operatorLedger(view, exact: global.exact).forEach { print($0) } }
+            if let view = ledger.view {
+                // The registry's record already gives the delegators.
+                RestakeView.operatorLedger(view, delegators: record["delegatorCount"] == nil, exact: global.exact).forEach { print($0) }
+            }
             if let note = ledger.note { print(note) }
         }
         print("Restaking operator \(name) (epoch \(number(allocations, "epoch")))")
@@ -304,7 +307,7 @@ extension Stakeline {
                 print("\(staker) undelegated from \(Operator.text(result, "operator")) (seq \(Operator.number(result, "seq")))")
                 if let view = try? client.call(.ledger, "ledger.restake.show", actor: "stakeline", body: .object(["account": .string(staker)])),
                    let withdrawals = try? view.array("withdrawals"), !withdrawals.isEmpty {
-                    print("Queued withdrawals of \(staker): " + withdrawals.map { RestakeView.number($0, "id") }.joined(separator: ", ")
+                    print("Queued withdrawals of \(staker) now: " + withdrawals.map { RestakeView.number($0, "id") }.joined(separator: ", ")
                         + " (escrowed 3151 epochs; stakeline restake show \(staker))")
                 }
             }
