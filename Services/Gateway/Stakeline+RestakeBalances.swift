@@ -166,7 +166,7 @@ extension Stakeline {
                 var mode: CompletionMode
 
                 func run() throws {
-                    let global = options.global
+                    let global = try options.global()
                     try guarded(json: global.json) {
                         let client = try GatewayClient(options: global)
                         let account = InputParsing.account(self.account)
@@ -415,18 +415,22 @@ struct CompletionOptions: ParsableArguments {
     @Flag(name: .long, help: "Show amounts with full precision (default: 6 decimals, rounded down).")
     var exact = false
 
-    func validate() throws { try global.validate() }
+    func validate() throws { _ = try global() }
 
-    /// The same options as ``GlobalOptions`` (every one of its fields is set here).
-    var global: GlobalOptions {
-        var options = GlobalOptions()
-        options.config = config
-        options.json = json
-        options.timeoutMs = timeoutMs
-        options.attempts = attempts
-        options.actor = actor
-        options.exact = exact
-        return options
+    /// The same options as ``GlobalOptions``, parsed by it (so every option it may gain keeps
+    /// its default here), with `--actor` as its `--as`.
+    func global() throws -> GlobalOptions {
+        var arguments = ["--attempts=\(attempts)"]
+        if let config { arguments.append("--config=\(config)") }
+        if json { arguments.append("--json") }
+        if let timeoutMs { arguments.append("--timeout-ms=\(timeoutMs)") }
+        if let actor { arguments.append("--as=\(actor)") }
+        if exact { arguments.append("--exact") }
+        do {
+            return try GlobalOptions.parse(arguments)
+        } catch {
+            throw ValidationError(GlobalOptions.message(for: error))
+        }
     }
 }
 

@@ -33,10 +33,16 @@ private func amount(_ value: UInt128) -> JSON { .amount(value) }
     @Test func completeTakesTheModeAsAsAndTheActorAsActor() throws {
         let complete = try Stakeline.Restake.Withdraw.Complete.parse(["alice", "4", "--as", "shares", "--actor", "ops", "--json"])
         #expect(complete.mode == .shares && complete.id == 4)
-        let global = complete.options.global
-        #expect(global.actor == "ops" && global.json && !global.exact && global.attempts == 3 && global.config == nil)
-        let plain = try Stakeline.Restake.Withdraw.Complete.parse(["alice", "4", "--as", "tokens"])
-        #expect(plain.mode == .tokens && plain.options.global.actor == nil)
+        let global = try complete.options.global()
+        #expect(global.actor == "ops" && global.json && !global.exact && global.attempts == 3 && global.config == nil && global.timeoutMs == nil)
+        let plain = try Stakeline.Restake.Withdraw.Complete.parse(["alice", "4", "--as", "tokens", "--timeout-ms", "50", "--exact",
+                                                                   "--config", "/tmp/x.json", "--attempts", "2"])
+        let options = try plain.options.global()
+        #expect(plain.mode == .tokens && options.actor == nil && options.timeoutMs == 50 && options.exact && options.config == "/tmp/x.json"
+            && options.attempts == 2 && !options.json)
+        // An actor that looks like an option is still the actor.
+        #expect(try Stakeline.Restake.Withdraw.Complete.parse(["alice", "4", "--as", "tokens", "--actor=-x"]).options.global().actor == "-x")
+        #expect(throws: (any Error).self) { _ = try Stakeline.Restake.Withdraw.Complete.parse(["alice", "4", "--as", "tokens", "--attempts", "0"]) }
     }
 
     @Test func slashBody() throws {
