@@ -277,6 +277,15 @@ enum RestakeView {
             + "\(value(result, "amountWei", exact: exact)) to \(account) (\(source))"]
     }
 
+    /// For a withdrawal not released yet: `releases at epoch 3171, in 3071 epochs (≈ 13 d 15 h)`,
+    /// from a `ledger.restake.show` result; nil when it is not there or already released.
+    static func releaseHint(_ show: JSON, id: UInt64) -> String? {
+        guard let now = try? show.uint64("epoch"),
+              let withdrawal = ((try? show.array("withdrawals")) ?? []).first(where: { $0["id"]?.integer == id }),
+              let release = try? withdrawal.uint64("releaseEpoch"), release > now else { return nil }
+        return "releases at epoch \(release), \(countdown(to: release, now: now)): stakeline epochs advance \(release - now)"
+    }
+
     // MARK: show
 
     static let positionHeader = ["STRATEGY", "DEPOSIT SHARES", "WITHDRAWABLE SHARES", "VALUE", "UNIT"]

@@ -170,9 +170,18 @@ extension Stakeline {
                     try guarded(json: global.json) {
                         let client = try GatewayClient(options: global)
                         let account = InputParsing.account(self.account)
-                        let result = try client.call(.ledger, "ledger.restake.withdraw.complete", actor: client.actor(account), body: .object([
-                            "account": .string(account), "id": .int(id), "as": .string(mode.rawValue),
-                        ]))
+                        let result: JSON
+                        do {
+                            result = try client.call(.ledger, "ledger.restake.withdraw.complete", actor: client.actor(account), body: .object([
+                                "account": .string(account), "id": .int(id), "as": .string(mode.rawValue),
+                            ]))
+                        } catch GatewayFailure.refused(let code, let message) where code == "withdrawal_delay_not_elapsed" {
+                            // Say how long is left, from the account's withdrawals as the ledger has them.
+                            let view = try? client.call(.ledger, "ledger.restake.show", actor: "stakeline",
+                                                        body: .object(["account": .string(account)]))
+                            let hint = view.flatMap { RestakeView.releaseHint($0, id: id) }
+                            throw GatewayFailure.refused(code: code, message: message + (hint.map { " (\($0))" } ?? ""))
+                        }
                         if global.json { return Output.json(result) }
                         RestakeView.withdrawalCompleted(result, exact: global.exact).forEach { print($0) }
                     }

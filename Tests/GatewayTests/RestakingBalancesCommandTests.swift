@@ -389,6 +389,12 @@ private func amount(_ value: UInt128) -> JSON { .amount(value) }
         ])
     }
 
+    @Test func aWithdrawalNotReleasedSaysHowLongIsLeft() {
+        #expect(RestakeView.releaseHint(Self.show, id: 2) == "releases at epoch 7141, in 3141 epochs (≈ 13 d 23 h): stakeline epochs advance 3141")
+        #expect(RestakeView.releaseHint(Self.show, id: 1) == nil)
+        #expect(RestakeView.releaseHint(Self.show, id: 9) == nil)
+    }
+
     @Test func wadPercentages() {
         #expect(RestakeView.percent(wad: e18) == "100.0000%")
         #expect(RestakeView.percent(wad: 0) == "0.0000%")
