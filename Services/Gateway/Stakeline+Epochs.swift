@@ -33,6 +33,10 @@ extension Stakeline {
             func run() throws {
                 try guarded(json: global.json) {
                     let client = try GatewayClient(options: global)
+                    // The clock is rewards': before an epoch ends there, rewards must have seen
+                    // every command already answered elsewhere (a restaking deposit or a
+                    // delegation changes who earns that epoch's AVS rewards).
+                    try client.waitForRewardsToSettle()
                     let before = client.ledgerTotals()
                     let progress = ProgressBar(total: count, unit: "epochs")
                     var done: UInt64 = 0

@@ -505,4 +505,13 @@ extension GatewayClient {
             Thread.sleep(forTimeInterval: 0.02)
         }
     }
+
+    /// Waits until rewards has applied every event the ledger, operators and slashing had
+    /// journaled when this was called (their `status.journalSeq`).
+    func waitForRewardsToSettle() throws {
+        for source in [ServiceName.ledger, .operators, .slashing] {
+            let status = try call(source, "status", actor: "stakeline", body: .object([:]))
+            try waitFor(.rewards, following: source, seq: (try? status.uint64("journalSeq")) ?? 0)
+        }
+    }
 }
