@@ -186,8 +186,13 @@ extension SlashingDomain {
         let epoch = restaking.epoch
         let mine = book.allocations.filter { $0.key.operatorID == id }
             .sorted { ($0.key.operatorSet, $0.key.strategy) < ($1.key.operatorSet, $1.key.strategy) }
-        let strategies = Set(mine.map(\.key.strategy)).sorted()
         let registrations = book.registrations.filter { $0.key.operatorID == id }.sorted { $0.key.operatorSet < $1.key.operatorSet }
+        // Strategies with an allocation, and those a slash has left below WAD (even when the
+        // allocation is gone, the lower max magnitude is what the operator can still allocate).
+        let slashed = registrations.flatMap { entry in
+            (restaking.avss[entry.key.operatorSet.avs.rawValue]?[entry.key.operatorSet.setNumber] ?? []).map { StrategyID($0) }
+        }.filter { book.maxMagnitudeWad(of: id, strategy: $0) < FixedPoint.wad }
+        let strategies = Set(mine.map(\.key.strategy)).union(slashed).sorted()
         return .object([
             "operator": .string(operatorName), "epoch": .int(epoch),
             "allocationDelayEpochs": .int(restaking.operators[operatorName] ?? 0),

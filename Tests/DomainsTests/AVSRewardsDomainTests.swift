@@ -256,6 +256,10 @@ import Testing
             naive.epoch(sliceWei: slice(epoch))
             try expectAccrualsMatch(world, naive, "after epoch \(epoch)")
         }
+        // Not vacuous: everyone is paid but s5 (steth under op3, which allocated no steth);
+        // op3 keeps no split.
+        #expect(Self.stakers.filter { (naive.delegatorAccrued[$0] ?? 0) == 0 } == ["s5"])
+        #expect(naive.operatorAccrued["op1"]! > 0 && naive.operatorAccrued["op2"]! > 0 && naive.operatorAccrued["op3"]! == 0)
         try advance(&world, 3)  // past the submission: nothing more accrues
         try expectAccrualsMatch(world, naive, "after the submission")
 

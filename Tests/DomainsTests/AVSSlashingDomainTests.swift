@@ -134,10 +134,12 @@ import Testing
                 #expect(try result.array("strategies").count == 1)
                 #expect(row.at("maxMagnitudeWad") == "0")
                 #expect(row.at("allocatableMagnitudeWad") == "0")
+                // Nothing left to allocate.
+                #expect(throws: Choreography.Failure.self) { try allocate(&world, "steth", 1) }
             } else {
                 #expect(result.at("strategies") == .array([]), "nothing slashed after the deallocation delay")
-                #expect(row.at("maxMagnitudeWad") == .wei(Self.wad))
-                #expect(row.at("allocatableMagnitudeWad") == .wei(Self.wad))
+                #expect(row == .null, "no allocation and an unslashed max: max = allocatable = WAD")
+                try allocate(&world, "steth", Self.wad)  // all of it allocatable again
             }
         }
     }
