@@ -13,7 +13,8 @@ import ServiceKit
 /// - slashing's registry and slashes → `RestakingOperatorRecorded`, `OperatorSetRecorded`,
 ///   `AllocationRecorded {change}`, `OperatorSlashRecorded`, replayed on an own
 ///   ``AllocationBook`` at their epochs (so slashable stake at an epoch is exact);
-/// - operators' splits → `OperatorSplitRecorded {operator, splitBips, effectEpoch}`;
+/// - operators' splits → `OperatorSplitRecorded {operator, splitBips, effectEpoch}` (a change
+///   from its `RestakingSplitChangeScheduled`, which names the effect epoch well ahead);
 /// - the ledger's funding → `AVSRewardsSubmitted`.
 ///
 /// Cost: an epoch costs O(operators × strategies) per active submission (one `distribute`
@@ -159,10 +160,25 @@ struct AVSRewardsBook: Sendable, Equatable {
             guard case .object(var fields) = body else { return [] }
             fields["reason"] = nil  // not needed here; the slash is shown by slashing
             return [NewEvent(name: "OperatorSlashRecorded", epoch: event.epoch, body: .object(fields))]
-        case "operators.RestakingOperatorRegistered", "operators.RestakingSplitChanged":
-            guard let name = try? body.string("name"), let split = try? body.uint64("splitBips") else { return [] }
-            // A registration's split is in force at once; a change from the epoch its event starts.
-            let effect = event.type == "operators.RestakingOperatorRegistered" ? epoch : (event.epoch ?? epoch)
+        case "operators.RestakingOperatorRegistered", "operators.RestakingSplitChangeScheduled",
+            "operators.RestakingSplitChanged":
+            guard let name = try? body.string("name") else { return [] }
+            let split: UInt64?
+            let effect: UInt64?
+            switch event.type {
+            case "operators.RestakingOperatorRegistered":  // in force at once
+                (split, effect) = (try? body.uint64("splitBips"), epoch)
+            case "operators.RestakingSplitChangeScheduled":
+                // Recorded 1575 epochs ahead of its effect, so the epochs rewards ends before
+                // operators applies the change are still paid at the right split.
+                let pending = body["pendingSplit"] ?? .null
+                (split, effect) = (try? pending.uint64("splitBips"), try? pending.uint64("effectEpoch"))
+            default:  // only when the schedule was missed (an operators journal from before it)
+                (split, effect) = (try? body.uint64("splitBips"), event.epoch ?? epoch)
+            }
+            guard let split, let effect,
+                event.type == "operators.RestakingOperatorRegistered" || splitBips(name, at: effect) != split
+            else { return [] }
             return [NewEvent(name: "OperatorSplitRecorded", epoch: event.epoch, body: .object([
                 "operator": .string(name), "splitBips": .int(split), "effectEpoch": .int(effect),
             ]))]

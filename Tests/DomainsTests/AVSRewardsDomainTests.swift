@@ -338,3 +338,51 @@ import Testing
         #expect(try world.rewards.snapshot().at("avsRewards").array("log").count == 1)
     }
 }
+
+extension AVSRewardsDomainTests {
+    /// A split change is paid from its effect epoch exactly, even when one `epochs.advance`
+    /// ends the epochs on both sides of it before operators applies the change.
+    @Test func splitChangeTakesEffectAtItsEpoch() throws {
+        var world = Choreography()
+        let wad = Self.wad
+        try world.send("operators", "operators.restaking.register", as: "op1", .object([
+            "name": "op1", "splitBips": .int(1000), "allocationDelayEpochs": .int(0),
+        ]))
+        try world.send("slashing", "slashing.avs.register", as: "eigenda", .object(["avs": "eigenda"]))
+        try world.send("slashing", "slashing.set.create", as: "eigenda", .object([
+            "avs": "eigenda", "setId": .int(1), "strategies": .array(["steth"]),
+        ]))
+        try world.send("slashing", "slashing.set.join", as: "op1", .object(["operator": "op1", "avs": "eigenda", "setId": .int(1)]))
+        try world.send("slashing", "slashing.allocate", as: "op1", .object([
+            "operator": "op1", "avs": "eigenda", "setId": .int(1), "strategy": "steth", "magnitudeWad": .wei(wad),
+        ]))
+        world.deliver(EventEnvelope(source: "ledger", seq: 1, type: "ledger.RestakeDeposited", epoch: 0, body: .object([
+            "stakes": .array([.object([
+                "staker": "s0", "operator": "op1", "strategy": "steth", "depositShares": .wei(10 * wad),
+                "scaledShares": .wei(10 * wad), "withdrawableShares": .wei(10 * wad),
+            ])]),
+            "operatorShares": .array([.object(["operator": "op1", "strategy": "steth", "shares": .wei(10 * wad)])]),
+        ])))
+        try advance(&world, 2)
+        try world.send("operators", "operators.restaking.setSplit", as: "op1", .object(["name": "op1", "splitBips": .int(2000)]))
+        try advance(&world, 1)  // ends epoch 2: effect at 2 + 1575
+        #expect(world.journals["rewards"]!.last { $0.type == "rewards.OperatorSplitRecorded" }?.body.at("effectEpoch") == .int(1577))
+        try advance(&world, 1000)
+        try advance(&world, 1575 - 1003)  // epoch 1575 in progress
+        let amount = 4 * wad + 3
+        world.deliver(EventEnvelope(source: "ledger", seq: 2, type: "ledger.AVSRewardsFunded", epoch: 1575, body: .object([
+            "submission": .int(2), "avs": "eigenda", "setId": .int(1), "amountWei": .wei(amount), "epochs": .int(4),
+        ])))
+        try advance(&world, 10)  // ends 1575 … 1584 in one command: 10 %, 10 %, then 20 %, 20 %
+        let op = try accrued(world, "op1")
+        #expect(op.operator == wad / 10 + wad / 10 + wad / 5 + (wad + 3) / 5)
+        let holder = try accrued(world, "s0")
+        let view = try world.query("rewards", "rewards.avs.submissions", .object(["avs": "eigenda"]))
+        #expect(holder.delegator + op.operator + (try view.amount("undistributedWei")) == amount)
+        // The last slice leaves 8e17 + 3 wei for 1e19 scaled shares: the index moves by whole
+        // 1e-18 wei per share (10 wei here), so 3 wei wait in its carry.
+        #expect(try view.amount("undistributedWei") == 3)
+        // Operators' own RestakingSplitChanged at 1577 adds nothing: the change was already recorded.
+        #expect(world.journals["rewards"]!.filter { $0.type == "rewards.OperatorSplitRecorded" }.count == 2)
+    }
+}
