@@ -3,11 +3,12 @@ import Contracts
 import ServiceKit
 
 /// stakeline-rewards: the epoch clock and the performance model — what the simulated chain's
-/// validators and the rest of the network do each epoch. The ledger applies both.
+/// validators and the rest of the network do each epoch. The ledger applies both. Also AVS
+/// rewards (RewardsDomain+AVSRewards.swift), distributed as each epoch ends.
 public struct RewardsDomain: ServiceDomain {
     public static let serviceName = RewardsIdentity.serviceName
     public static let followedSources = RewardsIdentity.followedSources
-    public static let queryTypes: Set<String> = ["rewards.pings", "rewards.clock"]
+    public static let queryTypes = Set(["rewards.pings", "rewards.clock"]).union(avsQueryTypes)
     /// Epochs one `rewards.epochs.advance` may end (its events are committed together).
     public static let epochsPerCommandMax: UInt64 = 1000
 
@@ -19,6 +20,8 @@ public struct RewardsDomain: ServiceDomain {
     var ownerPerformance: [String: ValidatorPerformance] = [:]
     /// Oracle report schedules and execution-layer income per pool.
     var schedules: [String: PoolSchedule] = ["steth": PoolSchedule(), "reth": PoolSchedule()]
+    /// AVS rewards submissions, their replicas and reward indexes.
+    var avsRewards = AVSRewardsBook()
 
     public init() {}
 
@@ -85,6 +88,7 @@ public struct RewardsDomain: ServiceDomain {
             case "rewards.clock":
                 return .success(Decision(result: clockView()))
             default:
+                if let decision = try decideAVSRewards(command, body, context: context) { return .success(decision) }
                 throw ContractError(.unknownCommand, "rewards has no command \(command.type)")
             }
         } catch {
@@ -110,6 +114,7 @@ public struct RewardsDomain: ServiceDomain {
             let ended = must(event) { body throws(ContractError) in try body.uint64("epoch") }
             precondition(ended == epoch, "EpochProcessed \(ended) while the clock is at \(epoch)")
             epoch += 1
+            _ = avsRewards.apply(event)  // the ended epoch's AVS reward slices
         case "rewards.PerformanceSet":
             let performance = must(event) { body throws(ContractError) in try ValidatorPerformance(body: body) }
             if let validator = must(event, { body throws(ContractError) in try body.optionalUInt64("validator") }) {
@@ -125,16 +130,18 @@ public struct RewardsDomain: ServiceDomain {
             let pool = must(event) { body throws(ContractError) in try body.string("pool") }
             schedules[pool] = must(event) { body throws(ContractError) in try schedules[pool]!.updated(by: body) }
         default:
+            if avsRewards.apply(event) { return }
             preconditionFailure("unknown own event \(event.type) at seq \(event.seq)")
         }
     }
 
     public func react(to event: EventEnvelope, context: CommandContext) -> [NewEvent] {
-        plumbing.react(to: event, context: context)
+        if let events = avsRewards.react(to: event, epoch: epoch) { return events }
+        return plumbing.react(to: event, context: context)
     }
 
     public func snapshot() -> JSON {
-        clockView().merging(["plumbing": plumbing.snapshot()])
+        clockView().merging(["plumbing": plumbing.snapshot(), "avsRewards": avsRewards.snapshot])
     }
 
     public init(snapshot: JSON) throws(ContractError) {
@@ -154,6 +161,7 @@ public struct RewardsDomain: ServiceDomain {
         if case .object(let pools)? = snapshot["pools"] {
             for (pool, value) in pools { schedules[pool] = try PoolSchedule().updated(by: value) }
         }
+        avsRewards = try AVSRewardsBook(snapshot: snapshot["avsRewards"])
     }
 }
 

@@ -4,8 +4,8 @@ import ServiceKit
 
 /// stakeline-slashing, restaking part (docs/PROTOCOL.md §9.6): AVSs, their operator sets,
 /// operators' registrations for sets and their allocations (magnitudes), on the accounting
-/// core's ``AllocationBook``. No AVS slashing yet: the book already slashes, the command comes
-/// with the ledger's restaking balances.
+/// core's ``AllocationBook``, and AVS slashing of operators (`slashing.avs.slash`, §9.7): the
+/// book cuts magnitudes; the ledger cuts shares from the `OperatorSlashed` event.
 ///
 /// Restaking operators are a replica of the operators service's registry
 /// (`operators.RestakingOperatorRegistered` → own `OperatorTracked`).
@@ -33,6 +33,27 @@ struct AVSRegistry: Sendable, Equatable {
     /// Every own event that changed the book, in order: the snapshot replays them (the book
     /// has no serialized form yet).
     var bookEvents: [JSON] = []
+    /// Every AVS slash per operator set, oldest first (rebuilt by the snapshot's replay).
+    var slashings: [OperatorSetID: [AVSSlashing]] = [:]
+}
+
+/// One `slashing.OperatorSlashed`, as `slashing.avs.show` and `slashing.operator.allocations`
+/// show it.
+struct AVSSlashing: Sendable, Equatable {
+    var operatorName: String
+    var epoch: UInt64
+    var slashId: UInt64
+    var wadToSlash: UInt128
+    var reason: String
+    /// The event's per-strategy outcome, as journaled.
+    var strategies: JSON
+
+    var json: JSON {
+        .object([
+            "operator": .string(operatorName), "epoch": .int(epoch), "slashId": .int(slashId),
+            "wadToSlash": .amount(wadToSlash), "reason": .string(reason), "strategies": strategies,
+        ])
+    }
 }
 
 extension SlashingDomain {
@@ -127,6 +148,8 @@ extension SlashingDomain {
                 "effectEpoch": allocation.pendingDiffWad == 0 ? .null : .int(allocation.effectEpoch),
             ])
             return decision(event: "AllocationUpdated", fields, context: context)
+        case "slashing.avs.slash":
+            return try decideSlash(body, context: context)
         case "slashing.avs.show":
             let avs = try Self.accountName(body, "avs")
             guard let sets = restaking.avss[avs] else { throw ContractError(.avsNotFound, "there is no AVS \(avs)") }
@@ -136,6 +159,7 @@ extension SlashingDomain {
                 let members = registrations.filter { $0.key.operatorSet == set }.sorted { $0.key.operatorID < $1.key.operatorID }
                 return .object([
                     "setId": .int(setId), "strategies": .array(sets[setId]!.map { .string($0) }),
+                    "slashings": .array((restaking.slashings[set] ?? []).map(\.json)),
                     "operators": .array(members.map { member in
                         .object([
                             "operator": .string(member.key.operatorID.rawValue),
@@ -162,8 +186,13 @@ extension SlashingDomain {
         let epoch = restaking.epoch
         let mine = book.allocations.filter { $0.key.operatorID == id }
             .sorted { ($0.key.operatorSet, $0.key.strategy) < ($1.key.operatorSet, $1.key.strategy) }
-        let strategies = Set(mine.map(\.key.strategy)).sorted()
         let registrations = book.registrations.filter { $0.key.operatorID == id }.sorted { $0.key.operatorSet < $1.key.operatorSet }
+        // Strategies with an allocation, and those a slash has left below WAD (even when the
+        // allocation is gone, the lower max magnitude is what the operator can still allocate).
+        let slashed = registrations.flatMap { entry in
+            (restaking.avss[entry.key.operatorSet.avs.rawValue]?[entry.key.operatorSet.setNumber] ?? []).map { StrategyID($0) }
+        }.filter { book.maxMagnitudeWad(of: id, strategy: $0) < FixedPoint.wad }
+        let strategies = Set(mine.map(\.key.strategy)).union(slashed).sorted()
         return .object([
             "operator": .string(operatorName), "epoch": .int(epoch),
             "allocationDelayEpochs": .int(restaking.operators[operatorName] ?? 0),
@@ -194,7 +223,67 @@ extension SlashingDomain {
                     ]),
                 ])
             }),
+            "slashes": .array(restaking.slashings.keys.sorted().flatMap { set in
+                restaking.slashings[set]!.filter { $0.operatorName == operatorName }.map { slashing in
+                    slashing.json.merging(["avs": .string(set.avs.rawValue), "setId": .int(set.setNumber)])
+                }
+            }),
         ])
+    }
+
+    /// `slashing.avs.slash` (§9.7): every strategy of the set, at the service's epoch. Checks
+    /// everything before the book is touched, so a refusal changes nothing.
+    private func decideSlash(_ body: JSON.Fields, context: CommandContext) throws(ContractError) -> Decision {
+        let (avs, setId) = try setAddress(body, requireAVS: false)
+        try Self.requireSelf(context, avs, doing: "slash for AVS \(avs)")
+        guard restaking.avss[avs] != nil else { throw ContractError(.avsNotFound, "there is no AVS \(avs)") }
+        let set = try existingSet(avs, setId)
+        let operatorName = try Self.accountName(body, "operator")
+        try requireOperator(operatorName)
+        let wadToSlash = try body.amount("wadToSlash")
+        guard wadToSlash > 0, wadToSlash <= FixedPoint.wad else {
+            throw ContractError(.invalidWadToSlash,
+                "body.wadToSlash must be 1 … \(FixedPoint.wad) (a fraction of the allocation, WAD = 100 %), got \(wadToSlash)")
+        }
+        let reason = try body.string("reason")
+        guard !reason.isEmpty && reason.utf8.count <= Self.reasonBytesMax else {
+            throw ContractError(.invalidArgument, "body.reason must be 1 … \(Self.reasonBytesMax) bytes")
+        }
+        let epoch = restaking.epoch
+        let operatorID = OperatorID(operatorName)
+        guard restaking.book.isSlashable(operatorID, by: set, epoch: epoch) else {
+            let registration = restaking.book.registrations[AllocationBook.Membership(operatorID: operatorID, operatorSet: set)]
+            let message = registration.map {
+                "\(operatorName) left \(set); its slashable window ended at epoch \($0.slashableUntilEpoch) (now \(epoch))"
+            } ?? "\(operatorName) is not registered for \(set) and was never slashable by it"
+            throw ContractError(.operatorNotSlashable, message)
+        }
+        var book = restaking.book
+        let outcome: AllocationBook.SlashOutcome
+        do throws(AccountingError) {
+            outcome = try book.slash(
+                operator: operatorID, operatorSet: set, wadsToSlash: Self.wads(restaking.avss[avs]![setId]!, wadToSlash),
+                epoch: epoch)
+        } catch {
+            throw Self.refusal(error, operator: operatorName, set: set)
+        }
+        let fields: JSON = .object([
+            "avs": .string(avs), "setId": .int(setId), "operator": .string(operatorName), "epoch": .int(epoch),
+            "slashId": .int(outcome.slashID), "reason": .string(reason), "wadToSlash": .amount(wadToSlash),
+            "strategies": .array(outcome.strategies.map { part in
+                .object([
+                    "strategy": .string(part.strategy.rawValue), "slashedMagnitudeWad": .amount(part.slashedMagnitudeWad),
+                    "wadSlashed": .amount(part.wadSlashed), "previousMaxMagnitudeWad": .amount(part.previousMaxMagnitudeWad),
+                    "newMaxMagnitudeWad": .amount(part.newMaxMagnitudeWad),
+                ])
+            }),
+        ])
+        return decision(event: "OperatorSlashed", fields, context: context)
+    }
+
+    /// The same fraction of every strategy of a set, in the book's strictly ascending order.
+    static func wads(_ strategies: [String], _ wad: UInt128) -> [(strategy: StrategyID, wad: UInt128)] {
+        strategies.map { StrategyID($0) }.sorted().map { (strategy: $0, wad: wad) }
     }
 
     private func decision(event: String, _ fields: JSON, context: CommandContext) -> Decision {
@@ -306,6 +395,19 @@ extension SlashingDomain {
                     operator: OperatorID(name), operatorSet: set, strategy: StrategyID(strategy), newMagnitudeWad: magnitude,
                     epoch: epoch)
             }
+        case "slashing.OperatorSlashed":
+            let (name, set, wad, epoch, slashId, reason, strategies) = must(event) { body throws(ContractError) in
+                (try body.string("operator"),
+                 OperatorSetID(avs: AVSID(try body.string("avs")), setNumber: UInt32(try body.uint64("setId"))),
+                 try body.amount("wadToSlash"), try body.uint64("epoch"), try body.uint64("slashId"), try body.string("reason"),
+                 body["strategies"] ?? .array([]))
+            }
+            let names = restaking.avss[set.avs.rawValue]?[set.setNumber] ?? []
+            mustBook(event) { book throws(AccountingError) in
+                try book.slash(operator: OperatorID(name), operatorSet: set, wadsToSlash: Self.wads(names, wad), epoch: epoch)
+            }
+            restaking.slashings[set, default: []].append(AVSSlashing(
+                operatorName: name, epoch: epoch, slashId: slashId, wadToSlash: wad, reason: reason, strategies: strategies))
         case "slashing.EpochObserved":
             restaking.epoch = must(event) { body throws(ContractError) in try body.uint64("epoch") }
         default:
@@ -373,4 +475,8 @@ extension ErrorCode {
     public static let operatorSetNotFound = ErrorCode(rawValue: "operator_set_not_found")
     public static let unknownStrategy = ErrorCode(rawValue: "unknown_strategy")
     public static let invalidMagnitude = ErrorCode(rawValue: "invalid_magnitude")
+    /// Not registered for the set, or past the slashable window after leaving (§9.7).
+    public static let operatorNotSlashable = ErrorCode(rawValue: "operator_not_slashable")
+    /// `wadToSlash` 0 or above WAD (§9.7).
+    public static let invalidWadToSlash = ErrorCode(rawValue: "invalid_wad_to_slash")
 }

@@ -1,0 +1,527 @@
+import Accounting
+import Contracts
+import ServiceKit
+
+/// stakeline-rewards, AVS rewards (docs/PROTOCOL.md §9.7 "AVS rewards in rewards"): an AVS's
+/// submission is paid out one slice per epoch to the operators of its set by their slashable
+/// stake per strategy, each (operator, set, strategy) part through one ``RewardIndex`` (the
+/// operator's split first, the rest pro rata to its delegators' scaled shares).
+///
+/// Everything it needs from other services is replicated as own events first, so a replay of
+/// the journal gives the same books:
+/// - the ledger's restaking events → `RestakeStakesRecorded {stakes, operatorShares}`;
+/// - slashing's registry and slashes → `RestakingOperatorRecorded`, `OperatorSetRecorded`,
+///   `AllocationRecorded {change}`, `OperatorSlashRecorded`, replayed on an own
+///   ``AllocationBook`` at their epochs (so slashable stake at an epoch is exact);
+/// - operators' splits → `OperatorSplitRecorded {operator, splitBips, effectEpoch}` (a change
+///   from its `RestakingSplitChangeScheduled`, which names the effect epoch well ahead);
+/// - the ledger's funding → `AVSRewardsSubmitted`.
+///
+/// Cost: an epoch costs O(operators × strategies) per active submission (one `distribute`
+/// per part); a staker's stake change costs O(sets its operator is paid by); nothing per epoch
+/// ever walks stakers. An index is created at its first part, seeded once from the operator's
+/// delegators.
+struct AVSRewardsBook: Sendable, Equatable {
+    /// The ledger's restaking events whose `stakes` / `operatorShares` rewards keeps.
+    static let ledgerStakeEvents: Set<String> = [
+        "ledger.RestakeDeposited", "ledger.RestakeNativeVerified", "ledger.RestakeCheckpointed", "ledger.RestakeDelegated",
+        "ledger.RestakeUndelegated", "ledger.RestakeWithdrawalQueued", "ledger.RestakeWithdrawalCompleted",
+        "ledger.RestakeOperatorSlashed",
+    ]
+
+    /// One (operator, strategy).
+    struct OperatorStrategy: Hashable, Sendable {
+        var operatorName: String
+        var strategy: String
+    }
+
+    /// One reward index: (operator, operator set, strategy).
+    struct Source: Hashable, Comparable, Sendable {
+        var operatorName: String
+        var operatorSet: OperatorSetID
+        var strategy: String
+        static func < (lhs: Self, rhs: Self) -> Bool {
+            (lhs.operatorSet, lhs.operatorName, lhs.strategy) < (rhs.operatorSet, rhs.operatorName, rhs.strategy)
+        }
+    }
+
+    /// What an account was paid from, as `rewards.avs.show` groups it.
+    struct ClaimKey: Hashable, Comparable, Sendable {
+        var operatorSet: OperatorSetID
+        /// "delegator" or "operator".
+        var role: String
+        static func < (lhs: Self, rhs: Self) -> Bool { (lhs.operatorSet, lhs.role) < (rhs.operatorSet, rhs.role) }
+    }
+
+    struct Position: Sendable, Equatable {
+        var operatorName: String?
+        var scaledShares: UInt128
+    }
+
+    struct SplitChange: Sendable, Equatable {
+        var effectEpoch: UInt64
+        var splitBips: UInt64
+    }
+
+    struct Submission: Sendable, Equatable {
+        var submission: UInt64
+        var avs: String
+        var setId: UInt32
+        var amountWei: UInt128
+        var epochs: UInt64
+        var startEpoch: UInt64
+        var perEpochWei: UInt128
+        var distributedWei: UInt128 = 0
+        /// Slices or parts of slices no operator could receive (rounding, or no stake): kept in escrow.
+        var undistributedWei: UInt128 = 0
+
+        var operatorSet: OperatorSetID { OperatorSetID(avs: AVSID(avs), setNumber: setId) }
+        var endEpoch: UInt64 { startEpoch + epochs }
+
+        /// The slice of epoch `epoch`, nil outside the submission: `floor(amount / epochs)`, the
+        /// last epoch also takes the remainder.
+        func sliceWei(at epoch: UInt64) -> UInt128? {
+            guard epoch >= startEpoch, epoch < endEpoch else { return nil }
+            return epoch == endEpoch - 1 ? amountWei - perEpochWei * UInt128(epochs - 1) : perEpochWei
+        }
+
+        func json(epoch: UInt64) -> JSON {
+            .object([
+                "submission": .int(submission), "avs": .string(avs), "setId": .int(setId), "amountWei": .amount(amountWei),
+                "epochs": .int(epochs), "startEpoch": .int(startEpoch), "perEpochWei": .amount(perEpochWei),
+                "distributedWei": .amount(distributedWei), "undistributedWei": .amount(undistributedWei),
+                "remainingEpochs": .int(endEpoch - min(endEpoch, max(epoch, startEpoch))),
+            ])
+        }
+    }
+
+    var book = AllocationBook()
+    /// Strategies of each operator set (sorted names).
+    var setStrategies: [OperatorSetID: [String]] = [:]
+    /// Operators that ever joined each set, in join order; slashability is checked per epoch.
+    var setMembers: [OperatorSetID: [String]] = [:]
+    var operatorShares: [OperatorStrategy: UInt128] = [:]
+    /// Each staker's scaled shares per strategy and the operator they count under.
+    var positions: [StakerID: [String: Position]] = [:]
+    /// Delegators' scaled shares per (operator, strategy): seeds a new index.
+    var delegators: [OperatorStrategy: [String: UInt128]] = [:]
+    var indexes: [Source: RewardIndex<String>] = [:]
+    /// The sets an (operator, strategy) has an index in: a stake change updates each.
+    var indexSets: [OperatorStrategy: [OperatorSetID]] = [:]
+    var sourcesByHolder: [String: Set<Source>] = [:]
+    var sourcesByOperator: [String: Set<Source>] = [:]
+    var splits: [String: [SplitChange]] = [:]
+    var submissions: [UInt64: Submission] = [:]
+    var submissionsByAVS: [String: [UInt64]] = [:]
+    /// Submissions with epochs left, ascending.
+    var activeSubmissions: [UInt64] = []
+    var claimedWei: [String: [ClaimKey: UInt128]] = [:]
+    /// Every own event that changed this state (and every epoch that distributed), in order:
+    /// the snapshot replays them (``RewardIndex`` and ``AllocationBook`` have no serialized form yet).
+    var log: [JSON] = []
+
+    static let defaultSplitBips: UInt64 = 1000
+
+    // MARK: Reactions: replicas as own events
+
+    /// Own events for an event of another service; nil when it is none of AVS rewards' business.
+    func react(to event: EventEnvelope, epoch: UInt64) -> [NewEvent]? {
+        let body = event.body
+        if Self.ledgerStakeEvents.contains(event.type) {
+            let stakes = (try? body.array("stakes")) ?? []
+            let shares = (try? body.array("operatorShares")) ?? []
+            guard !stakes.isEmpty || !shares.isEmpty else { return [] }
+            return [NewEvent(name: "RestakeStakesRecorded", epoch: event.epoch, body: .object([
+                "stakes": .array(stakes), "operatorShares": .array(shares), "ledgerSeq": .int(event.seq),
+            ]))]
+        }
+        switch event.type {
+        case "ledger.AVSRewardsFunded":
+            guard let submission = try? body.uint64("submission"), let avs = try? body.string("avs"),
+                let setId = try? body.uint64("setId"), setId <= UInt64(UInt32.max),
+                let amount = try? body.amount("amountWei"), amount > 0,
+                let epochs = try? body.uint64("epochs"), epochs >= 1, submissions[submission] == nil
+            else { return [] }
+            return [NewEvent(name: "AVSRewardsSubmitted", epoch: epoch, body: .object([
+                "submission": .int(submission), "avs": .string(avs), "setId": .int(setId), "amountWei": .amount(amount),
+                "epochs": .int(epochs), "startEpoch": .int(epoch), "perEpochWei": .amount(amount / UInt128(epochs)),
+            ]))]
+        case "slashing.OperatorTracked":
+            guard let name = try? body.string("operator"), let delay = try? body.uint64("allocationDelayEpochs") else { return [] }
+            return [NewEvent(name: "RestakingOperatorRecorded", epoch: event.epoch, body: .object([
+                "operator": .string(name), "allocationDelayEpochs": .int(delay),
+            ]))]
+        case "slashing.OperatorSetCreated":
+            return [NewEvent(name: "OperatorSetRecorded", epoch: event.epoch, body: body)]
+        case "slashing.OperatorJoinedSet", "slashing.OperatorLeftSet", "slashing.AllocationUpdated":
+            let change = ["slashing.OperatorJoinedSet": "joined", "slashing.OperatorLeftSet": "left"][event.type] ?? "allocated"
+            return [NewEvent(name: "AllocationRecorded", epoch: event.epoch, body: body.merging(["change": .string(change)]))]
+        case "slashing.OperatorSlashed":
+            guard case .object(var fields) = body else { return [] }
+            fields["reason"] = nil  // not needed here; the slash is shown by slashing
+            return [NewEvent(name: "OperatorSlashRecorded", epoch: event.epoch, body: .object(fields))]
+        case "operators.RestakingOperatorRegistered", "operators.RestakingSplitChangeScheduled",
+            "operators.RestakingSplitChanged":
+            guard let name = try? body.string("name") else { return [] }
+            let split: UInt64?
+            let effect: UInt64?
+            switch event.type {
+            case "operators.RestakingOperatorRegistered":  // in force at once
+                (split, effect) = (try? body.uint64("splitBips"), epoch)
+            case "operators.RestakingSplitChangeScheduled":
+                // Recorded 1575 epochs ahead of its effect, so the epochs rewards ends before
+                // operators applies the change are still paid at the right split.
+                let pending = body["pendingSplit"] ?? .null
+                (split, effect) = (try? pending.uint64("splitBips"), try? pending.uint64("effectEpoch"))
+            default:  // only when the schedule was missed (an operators journal from before it)
+                (split, effect) = (try? body.uint64("splitBips"), event.epoch ?? epoch)
+            }
+            guard let split, let effect,
+                event.type == "operators.RestakingOperatorRegistered" || splitBips(name, at: effect) != split
+            else { return [] }
+            return [NewEvent(name: "OperatorSplitRecorded", epoch: event.epoch, body: .object([
+                "operator": .string(name), "splitBips": .int(split), "effectEpoch": .int(effect),
+            ]))]
+        default:
+            return nil
+        }
+    }
+
+    // MARK: Events
+
+    /// Applies an own AVS-rewards event (or distributes an ended epoch for
+    /// `rewards.EpochProcessed`); false when `event` is none of these.
+    mutating func apply(_ event: EventEnvelope) -> Bool {
+        switch event.type {
+        case "rewards.RestakeStakesRecorded":
+            recordStakes(event)
+        case "rewards.RestakingOperatorRecorded":
+            let (name, delay) = must(event) { body throws(ContractError) in
+                (try body.string("operator"), try body.uint64("allocationDelayEpochs"))
+            }
+            // A replica: what slashing's book refused never reached its journal; a repeat is a no-op.
+            try? book.registerOperator(OperatorID(name), allocationDelayEpochs: delay)
+        case "rewards.OperatorSetRecorded":
+            let (set, strategies) = must(event) { body throws(ContractError) in
+                (try Self.operatorSet(body), try Self.names(body, "strategies"))
+            }
+            if (try? book.createOperatorSet(set, strategies: Set(strategies.map { StrategyID($0) }))) != nil {
+                setStrategies[set] = strategies.sorted()
+            }
+        case "rewards.AllocationRecorded":
+            let (change, name, set, epoch) = must(event) { body throws(ContractError) in
+                (try body.string("change"), try body.string("operator"), try Self.operatorSet(body), try body.uint64("epoch"))
+            }
+            let operatorID = OperatorID(name)
+            switch change {
+            case "joined":
+                if (try? book.registerForOperatorSet(operatorID, operatorSet: set, epoch: epoch)) != nil,
+                    !(setMembers[set] ?? []).contains(name)
+                {
+                    setMembers[set, default: []].append(name)
+                }
+            case "left":
+                try? book.deregisterFromOperatorSet(operatorID, operatorSet: set, epoch: epoch)
+            default:
+                let (strategy, magnitude) = must(event) { body throws(ContractError) in
+                    (try body.string("strategy"), try body.amount("magnitudeWad"))
+                }
+                try? book.modifyAllocation(
+                    operator: operatorID, operatorSet: set, strategy: StrategyID(strategy), newMagnitudeWad: magnitude,
+                    epoch: epoch)
+            }
+        case "rewards.OperatorSlashRecorded":
+            let (name, set, wad, epoch) = must(event) { body throws(ContractError) in
+                (try body.string("operator"), try Self.operatorSet(body), try body.amount("wadToSlash"), try body.uint64("epoch"))
+            }
+            let wads = (setStrategies[set] ?? []).map { (strategy: StrategyID($0), wad: wad) }
+            _ = try? book.slash(operator: OperatorID(name), operatorSet: set, wadsToSlash: wads, epoch: epoch)
+        case "rewards.OperatorSplitRecorded":
+            let (name, split, effect) = must(event) { body throws(ContractError) in
+                (try body.string("operator"), try body.uint64("splitBips"), try body.uint64("effectEpoch"))
+            }
+            splits[name, default: []].append(SplitChange(effectEpoch: effect, splitBips: min(split, 10_000)))
+        case "rewards.AVSRewardsSubmitted":
+            let submission = must(event) { body throws(ContractError) in
+                Submission(
+                    submission: try body.uint64("submission"), avs: try body.string("avs"),
+                    setId: UInt32(try body.uint64("setId")), amountWei: try body.amount("amountWei"),
+                    epochs: try body.uint64("epochs"), startEpoch: try body.uint64("startEpoch"),
+                    perEpochWei: try body.amount("perEpochWei"))
+            }
+            submissions[submission.submission] = submission
+            submissionsByAVS[submission.avs, default: []].append(submission.submission)
+            activeSubmissions.append(submission.submission)
+            activeSubmissions.sort()
+        case "rewards.AVSRewardsClaimed":
+            let account = must(event) { body throws(ContractError) in try body.string("account") }
+            let paid = claim(account)
+            let announced = must(event) { body throws(ContractError) in try body.amount("amountWei") }
+            precondition(paid == announced, "AVSRewardsClaimed at seq \(event.seq): paid \(paid), decided \(announced)")
+        case "rewards.EpochProcessed":
+            guard !activeSubmissions.isEmpty else { return true }
+            distribute(epoch: must(event) { body throws(ContractError) in try body.uint64("epoch") })
+        default:
+            return false
+        }
+        log.append(.object(["type": .string(event.type), "seq": .int(event.seq), "body": event.body]))
+        return true
+    }
+
+    /// Keeps operator shares and every index's stakes equal to the delegators' scaled shares.
+    private mutating func recordStakes(_ event: EventEnvelope) {
+        let (stakes, shares) = must(event) { body throws(ContractError) in
+            (try body.array("stakes"), try body.array("operatorShares"))
+        }
+        for entry in shares {
+            guard let name = try? entry.string("operator"), let strategy = try? entry.string("strategy"),
+                let amount = try? entry.amount("shares")
+            else { continue }
+            operatorShares[OperatorStrategy(operatorName: name, strategy: strategy)] = amount
+        }
+        for entry in stakes {
+            guard let staker = try? entry.string("staker"), let strategy = try? entry.string("strategy"),
+                let scaled = try? entry.amount("scaledShares")
+            else { continue }
+            let operatorName = try? entry.string("operator")  // null: undelegated
+            let previous = positions[StakerID(staker)]?[strategy]
+            if let old = previous?.operatorName, old != operatorName {
+                let key = OperatorStrategy(operatorName: old, strategy: strategy)
+                delegators[key]?[staker] = nil
+                setIndexStakes(key, staker, 0)
+            }
+            if let operatorName {
+                let key = OperatorStrategy(operatorName: operatorName, strategy: strategy)
+                delegators[key, default: [:]][staker] = scaled == 0 ? nil : scaled
+                setIndexStakes(key, staker, scaled)
+            }
+            positions[StakerID(staker), default: [:]][strategy] =
+                operatorName == nil && scaled == 0 ? nil : Position(operatorName: operatorName, scaledShares: scaled)
+        }
+    }
+
+    private mutating func setIndexStakes(_ key: OperatorStrategy, _ staker: String, _ scaled: UInt128) {
+        for set in indexSets[key] ?? [] {
+            let source = Source(operatorName: key.operatorName, operatorSet: set, strategy: key.strategy)
+            // Cannot overflow: total stake is bounded by the ledger's operator shares.
+            try? indexes[source]!.setStake(scaled, for: staker)
+            if scaled > 0 { sourcesByHolder[staker, default: []].insert(source) }
+        }
+    }
+
+    /// The index of `source`, created and seeded from the operator's delegators when new
+    /// (once per index: O(delegators), never per epoch).
+    private mutating func ensureIndex(_ source: Source) {
+        guard indexes[source] == nil else { return }
+        var index = RewardIndex<String>()
+        let key = OperatorStrategy(operatorName: source.operatorName, strategy: source.strategy)
+        for (staker, scaled) in (delegators[key] ?? [:]).sorted(by: { $0.key < $1.key }) {
+            try? index.setStake(scaled, for: staker)
+            sourcesByHolder[staker, default: []].insert(source)
+        }
+        indexes[source] = index
+        indexSets[key, default: []].append(source.operatorSet)
+        sourcesByOperator[source.operatorName, default: []].insert(source)
+    }
+
+    /// The split in force at `epoch` (the default until the operator's registration is known).
+    func splitBips(_ operatorName: String, at epoch: UInt64) -> UInt64 {
+        (splits[operatorName] ?? []).last { $0.effectEpoch <= epoch }?.splitBips ?? Self.defaultSplitBips
+    }
+
+    /// Pays every active submission's slice of the ended epoch `epoch`.
+    private mutating func distribute(epoch: UInt64) {
+        var stillActive: [UInt64] = []
+        for id in activeSubmissions {
+            var submission = submissions[id]!
+            if let sliceWei = submission.sliceWei(at: epoch) {
+                let distributedWei = distribute(sliceWei, to: submission.operatorSet, epoch: epoch)
+                submission.distributedWei += distributedWei
+                submission.undistributedWei += sliceWei - distributedWei
+                submissions[id] = submission
+            }
+            if epoch + 1 < submission.endEpoch { stillActive.append(id) }
+        }
+        activeSubmissions = stillActive
+    }
+
+    /// One slice to the set's operators slashable at `epoch`: `floor(slice × w / W)` per
+    /// (operator, strategy) with `w` = allocated stake. Returns what was handed out.
+    private mutating func distribute(_ sliceWei: UInt128, to set: OperatorSetID, epoch: UInt64) -> UInt128 {
+        var weights: [(source: Source, stake: UInt128)] = []
+        var totalStake: UInt128 = 0
+        for operatorName in setMembers[set] ?? [] where book.isSlashable(OperatorID(operatorName), by: set, epoch: epoch) {
+            for strategy in setStrategies[set] ?? [] {
+                let shares = operatorShares[OperatorStrategy(operatorName: operatorName, strategy: strategy)] ?? 0
+                guard shares > 0,
+                    let stake = try? book.allocatedStake(
+                        operatorShares: shares, of: OperatorID(operatorName), operatorSet: set,
+                        strategy: StrategyID(strategy), epoch: epoch),
+                    stake > 0, let total = try? FixedPoint.add(totalStake, stake)
+                else { continue }
+                totalStake = total
+                weights.append((Source(operatorName: operatorName, operatorSet: set, strategy: strategy), stake))
+            }
+        }
+        guard totalStake > 0 else { return 0 }
+        var handedOutWei: UInt128 = 0
+        for (source, stake) in weights {
+            // stake ≤ total, so the part fits.
+            guard let partWei = try? FixedPoint.mulDivFloor(sliceWei, stake, totalStake), partWei > 0 else { continue }
+            ensureIndex(source)
+            let split = UInt128(splitBips(source.operatorName, at: epoch))
+            guard (try? indexes[source]!.distribute(partWei, operatorSplitBips: split)) != nil else { continue }
+            handedOutWei += partWei
+        }
+        return handedOutWei
+    }
+
+    // MARK: Claims and views
+
+    /// What `account` can claim now, by (set, role).
+    func claimable(_ account: String) -> [ClaimKey: UInt128] {
+        var table: [ClaimKey: UInt128] = [:]
+        for source in sourcesByHolder[account] ?? [] {
+            let amount = (try? indexes[source]!.claimableWei(of: account)) ?? 0
+            table[ClaimKey(operatorSet: source.operatorSet, role: "delegator"), default: 0] += amount
+        }
+        for source in sourcesByOperator[account] ?? [] {
+            table[ClaimKey(operatorSet: source.operatorSet, role: "operator"), default: 0] += indexes[source]!.operatorAccruedWei
+        }
+        return table
+    }
+
+    /// Pays `account` everything; returns the total.
+    private mutating func claim(_ account: String) -> UInt128 {
+        var paidWei: UInt128 = 0
+        for source in (sourcesByHolder[account] ?? []).sorted() {
+            let paid = (try? indexes[source]!.claim(for: account)) ?? 0
+            claimedWei[account, default: [:]][ClaimKey(operatorSet: source.operatorSet, role: "delegator"), default: 0] += paid
+            paidWei += paid
+        }
+        for source in (sourcesByOperator[account] ?? []).sorted() {
+            let paid = indexes[source]!.claimOperatorSplit()
+            claimedWei[account, default: [:]][ClaimKey(operatorSet: source.operatorSet, role: "operator"), default: 0] += paid
+            paidWei += paid
+        }
+        return paidWei
+    }
+
+    func showView(_ account: String, epoch: UInt64) -> JSON {
+        let claimable = claimable(account)
+        let claimed = claimedWei[account] ?? [:]
+        let keys = Set(claimable.keys).union(claimed.keys).sorted()
+        return .object([
+            "account": .string(account), "epoch": .int(epoch),
+            "claimableWei": .amount(claimable.values.reduce(0, +)), "claimedWei": .amount(claimed.values.reduce(0, +)),
+            "sources": .array(keys.map { key in
+                let claimableWei = claimable[key] ?? 0
+                let claimedWei = claimed[key] ?? 0
+                return .object([
+                    "avs": .string(key.operatorSet.avs.rawValue), "setId": .int(key.operatorSet.setNumber),
+                    "role": .string(key.role), "accruedWei": .amount(claimableWei + claimedWei),
+                    "claimedWei": .amount(claimedWei), "claimableWei": .amount(claimableWei),
+                ])
+            }),
+        ])
+    }
+
+    /// The AVS's submissions, and its totals: `fundedWei = claimedWei + claimableWei +
+    /// undistributedWei` to the wei, where undistributed = the submissions' undistributed parts
+    /// + what its indexes hold for nobody yet (no delegators) + their sub-wei remainders.
+    /// O(holders of the AVS's indexes): a query.
+    func submissionsView(_ avs: String, epoch: UInt64) -> JSON {
+        let mine = (submissionsByAVS[avs] ?? []).map { submissions[$0]! }
+        var fundedWei: UInt128 = 0, claimedWei: UInt128 = 0, claimableWei: UInt128 = 0, heldWei: UInt128 = 0
+        for submission in mine {
+            fundedWei += submission.amountWei
+            heldWei += submission.undistributedWei
+        }
+        for (source, index) in indexes where source.operatorSet.avs.rawValue == avs {
+            let holdersWei = index.accounts.keys.reduce(UInt128(0)) { sum, holder in
+                sum + ((try? index.claimableWei(of: holder)) ?? 0)
+            }
+            claimedWei += index.claimedWei
+            claimableWei += holdersWei + index.operatorAccruedWei
+            heldWei += index.fundedWei - index.claimedWei - index.operatorAccruedWei - holdersWei
+        }
+        return .object([
+            "avs": .string(avs), "epoch": .int(epoch),
+            "submissions": .array(mine.map { $0.json(epoch: epoch) }),
+            "fundedWei": .amount(fundedWei), "claimedWei": .amount(claimedWei), "claimableWei": .amount(claimableWei),
+            "undistributedWei": .amount(heldWei),
+        ])
+    }
+
+    static func operatorSet(_ body: JSON) throws(ContractError) -> OperatorSetID {
+        let setId = try body.uint64("setId")
+        guard setId <= UInt64(UInt32.max) else { throw ContractError(.invalidArgument, "setId must be 0 … 2^32 − 1") }
+        return OperatorSetID(avs: AVSID(try body.string("avs")), setNumber: UInt32(setId))
+    }
+
+    static func names(_ body: JSON, _ key: String) throws(ContractError) -> [String] {
+        try body.array(key).map { item throws(ContractError) -> String in
+            guard case .string(let name) = item else { throw ContractError(.wrongType, "\(key) must hold names") }
+            return name
+        }
+    }
+
+    // MARK: Snapshots
+
+    var snapshot: JSON { .object(["log": .array(log)]) }
+
+    /// Replays a snapshot's log (O(history): one entry per own event and per distributing epoch).
+    init(snapshot: JSON?) throws(ContractError) {
+        self.init()
+        guard let snapshot else { return }  // a snapshot from before AVS rewards
+        for item in try snapshot.array("log") {
+            let envelope = EventEnvelope(
+                source: "rewards", seq: try item.uint64("seq"), type: try item.string("type"), epoch: nil,
+                body: try item.object("body"))
+            guard apply(envelope) else { throw ContractError(.invalidArgument, "rewards snapshot: unknown AVS event \(envelope.type)") }
+        }
+    }
+
+    init() {}
+}
+
+extension RewardsDomain {
+    static let avsQueryTypes: Set<String> = ["rewards.avs.show", "rewards.avs.submissions"]
+
+    func decideAVSRewards(_ command: CommandEnvelope, _ body: JSON.Fields, context: CommandContext) throws(ContractError) -> Decision? {
+        switch command.type {
+        case "rewards.avs.claim":
+            let account = try AccountName.validated(try body.string("account"), field: "body.account")
+            let actor = (try? AccountName.validated(context.actor)) ?? context.actor
+            guard actor == account else {
+                throw ContractError(.unauthorized, "\(context.actor) may not claim the AVS rewards of \(account): only \(account) itself may")
+            }
+            var bySet: [OperatorSetID: UInt128] = [:]
+            for (key, amount) in avsRewards.claimable(account) where amount > 0 { bySet[key.operatorSet, default: 0] += amount }
+            let totalWei = bySet.values.reduce(0, +)
+            guard totalWei > 0 else { throw ContractError(.nothingToClaim, "\(account) has no AVS rewards to claim") }
+            let fields: JSON = .object([
+                "account": .string(account), "amountWei": .amount(totalWei),
+                "bySource": .array(bySet.keys.sorted().map { set in
+                    .object(["avs": .string(set.avs.rawValue), "setId": .int(set.setNumber), "amountWei": .amount(bySet[set]!)])
+                }),
+            ])
+            return Decision(
+                result: fields.merging(["seq": .int(context.nextSeq)]),
+                events: [NewEvent(name: "AVSRewardsClaimed", epoch: epoch, body: fields)])
+        case "rewards.avs.show":
+            let account = try AccountName.validated(try body.string("account"), field: "body.account")
+            return Decision(result: avsRewards.showView(account, epoch: epoch))
+        case "rewards.avs.submissions":
+            let avs = try AccountName.validated(try body.string("avs"), field: "body.avs")
+            return Decision(result: avsRewards.submissionsView(avs, epoch: epoch))
+        default:
+            return nil
+        }
+    }
+}
+
+extension ErrorCode {
+    /// `rewards.avs.claim` with nothing accrued (§9.7).
+    public static let nothingToClaim = ErrorCode(rawValue: "nothing_to_claim")
+}
