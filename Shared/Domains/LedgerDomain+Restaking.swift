@@ -306,6 +306,7 @@ extension LedgerDomain {
             guard mode == "tokens" else { break }
             let amount = must(event) { body throws(ContractError) in try body.amount("amountWei") }
             if strategy == "native" {
+                guard amount > 0 else { break }
                 restaking.pods[account]!.podWei -= amount
                 restaking.pods[account]!.restakedWei -= amount
                 accounts[account, default: Account()].balanceWei += amount

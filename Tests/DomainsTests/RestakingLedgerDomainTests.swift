@@ -253,6 +253,99 @@ import Testing
         try expectRebuilds(world, accounts: ["alice", "bob"])
     }
 
+    /// The steth strategy is priced on its steth balance, which rebases: a deposit after a report
+    /// mints at the new price, a slash burns at it; wsteth units do not rebase.
+    @Test func stethStrategyFollowsTheRebase() throws {
+        var world = try registry()
+        for (seq, name) in [(1, "op-a"), (2, "op-b")] as [(UInt64, String)] {
+            world.deliver(EventEnvelope(
+                source: "operators", seq: 100 + seq, type: "operators.NodeOperatorRegistered", epoch: nil,
+                body: .object(["name": .string(name), "pool": "steth", "validatorLimit": .int(10),
+                               "onlineRateBips": .int(10_000), "commissionBips": .null])))
+        }
+        for account in ["alice", "bob"] {
+            try world.send("ledger", "ledger.eth.deposit", as: account, .object(["account": .string(account), "amountWei": .wei(40 * ether)]))
+            try world.send("ledger", "ledger.stake", as: account, .object(["account": .string(account), "amountWei": .wei(40 * ether)]))
+        }
+        try world.send("ledger", "ledger.wrap", as: "bob", .object(["account": "bob", "amountWei": .wei(10 * ether)]))
+        let first = try world.send("ledger", "ledger.restake.deposit", as: "alice", .object([
+            "account": "alice", "strategy": "steth", "amountWei": .wei(10 * ether),
+        ]))
+        let credited1 = amount(first, "amountCreditedWei")
+        #expect(credited1 <= 10 * ether && credited1 + 2 >= 10 * ether)
+        let shares1 = sharesFor(credited1, total: 0, balance: 0)
+        #expect(amount(first, "shares") == shares1)
+        let wrapped = try world.send("ledger", "ledger.restake.deposit", as: "bob", .object([
+            "account": "bob", "strategy": "wsteth", "amountWei": .wei(3 * ether),
+        ]))
+        #expect(amount(wrapped, "shares") == 3 * ether)
+        try world.send("operators", "operators.delegate", as: "alice", .object(["staker": "alice", "operator": "op"]))
+        try expectAuditExact(world, "steth deposits")
+
+        try advance(&world, 225)  // the first report rebases steth up
+        func stethStrategy() throws -> JSON { try world.query("ledger", "ledger.audit").at("restaking").at("strategies").at("steth") }
+        let rebased = amount(try stethStrategy(), "balanceUnits")
+        #expect(rebased > credited1)
+        #expect(amount(try position(world, "alice", "steth"), "valueWei") == unitsFor(shares1, total: shares1, balance: rebased))
+        try expectAuditExact(world, "rebase")
+
+        let second = try world.send("ledger", "ledger.restake.deposit", as: "alice", .object([
+            "account": "alice", "strategy": "steth", "amountWei": .wei(5 * ether),
+        ]))
+        let credited2 = amount(second, "amountCreditedWei")
+        let shares2 = sharesFor(credited2, total: shares1, balance: rebased)
+        #expect(amount(second, "shares") == shares2)
+        #expect(shares2 < credited2)  // steth is worth more than a share now
+        #expect(try operatorShares(world, "steth") == shares1 + shares2)
+        let total = shares1 + shares2
+        let balance = amount(try stethStrategy(), "balanceUnits")
+
+        slash(&world, epoch: try epoch(world), [("steth", Self.wad, Self.wad / 4)])
+        let slashed = total - ceilDiv(total, Self.wad / 4, Self.wad)
+        guard case .array(let items) = world.journals["ledger"]!.last!.body.at("strategies") else { Issue.record("no strategies"); return }
+        #expect(amount(items[0], "operatorSharesSlashed") == slashed)
+        #expect(amount(items[0], "burnedWei") == unitsFor(slashed, total: total, balance: balance))
+        try expectAuditExact(world, "steth slash")
+        try expectRebuilds(world, accounts: ["alice", "bob"])
+    }
+
+    /// An operator slashed to 0 in a strategy: deposits under it and delegations to it of that
+    /// strategy are refused (EigenLayer `FullySlashed`); the ledger records the refused mirror.
+    @Test func fullySlashedOperatorRefusesDepositsAndDelegations() throws {
+        var world = try registry()
+        for account in ["alice", "bob"] {
+            try world.send("ledger", "ledger.eth.deposit", as: account, .object(["account": .string(account), "amountWei": .wei(10 * ether)]))
+            try world.send("ledger", "ledger.stake", as: account, .object(["account": .string(account), "amountWei": .wei(5 * ether), "pool": "reth"]))
+            try world.send("ledger", "ledger.restake.deposit", as: account, .object([
+                "account": .string(account), "strategy": "reth", "amountWei": .wei(ether),
+            ]))
+        }
+        try world.send("operators", "operators.delegate", as: "alice", .object(["staker": "alice", "operator": "op"]))
+        slash(&world, epoch: try epoch(world), [("reth", Self.wad, 0)])
+        #expect(try operatorShares(world, "reth") == 0)
+        #expect(amount(try position(world, "alice", "reth"), "withdrawableShares") == 0)
+        try expectAuditExact(world, "slash to zero")
+        let before = world.ledger.snapshot()
+        do {
+            try world.send("ledger", "ledger.restake.deposit", as: "alice", .object(["account": "alice", "strategy": "reth", "amountWei": .wei(ether)]))
+            Issue.record("a deposit under a fully slashed operator was accepted")
+        } catch {
+            #expect(error.error.code.rawValue == "fully_slashed")
+        }
+        #expect(world.ledger.snapshot() == before)
+        try world.send("operators", "operators.delegate", as: "bob", .object(["staker": "bob", "operator": "op"]))
+        let refused = world.journals["ledger"]!.last!
+        #expect(refused.type == "ledger.RestakeDelegationRefused")
+        #expect(refused.body.at("code") == "fully_slashed")
+        #expect(try world.query("ledger", "ledger.restake.show", .object(["account": "bob"])).at("delegatedTo") == .null)
+        // Its undelegation has nothing to mirror.
+        let count = world.journals["ledger"]!.count
+        try world.send("operators", "operators.undelegate", as: "bob", .object(["staker": "bob"]))
+        #expect(world.journals["ledger"]!.count == count)
+        try expectAuditExact(world, "refused delegation")
+        try expectRebuilds(world, accounts: ["alice", "bob"])
+    }
+
     /// A pod: a validator verified, a beacon slashing's automatic checkpoint lowers the BCSF, an
     /// AVS slash of native shares is counted as burned, a command checkpoint without change.
     @Test func nativePodCheckpointAfterABeaconSlashing() throws {
