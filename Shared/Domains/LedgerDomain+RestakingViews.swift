@@ -79,18 +79,20 @@ extension LedgerDomain {
         var ok = true
         // Σ withdrawable per strategy, and per (operator, strategy) for the backing check.
         var withdrawableByStrategy: [String: UInt128] = [:]
-        var withdrawableByOperator: [String: UInt128] = [:]
+        var withdrawableByOperator: [RestakingLedger.OperatorStrategy: UInt128] = [:]
         for (staker, view) in stakers {
             for strategy in RestakingBook.strategies where view.positions[RestakingBook.strategyID(strategy)] != nil {
                 let shares = book.withdrawableShares(staker.rawValue, strategy)
                 withdrawableByStrategy[strategy, default: 0] += shares
-                if let operatorID = view.delegatedTo { withdrawableByOperator[operatorID.rawValue + "/" + strategy, default: 0] += shares }
+                if let operatorID = view.delegatedTo {
+                    withdrawableByOperator[.init(operatorID, RestakingBook.strategyID(strategy)), default: 0] += shares
+                }
             }
         }
         var backed = true
-        for (key, shares) in withdrawableByOperator {
-            let parts = key.split(separator: "/", maxSplits: 1).map(String.init)
-            if book.ledger.operatorShares(of: OperatorID(parts[0]), strategy: RestakingBook.strategyID(parts[1])) < shares { backed = false }
+        for (key, shares) in withdrawableByOperator
+        where book.ledger.operatorShares(of: key.operatorID, strategy: key.strategy) < shares {
+            backed = false
         }
         var queuedByStrategy: [String: UInt128] = [:]
         for (id, withdrawal) in book.ledger.queuedWithdrawals {

@@ -1,3 +1,4 @@
+import Accounting
 import Contracts
 import Domains
 import ServiceKit
@@ -13,8 +14,9 @@ import Testing
 
     // MARK: Helpers
 
-    func floorDiv(_ a: UInt128, _ b: UInt128, _ c: UInt128) -> UInt128 { a * b / c }
-    func ceilDiv(_ a: UInt128, _ b: UInt128, _ c: UInt128) -> UInt128 { (a * b + c - 1) / c }
+    /// Full-precision `a × b / c` (the products can pass 2^128; only the primitive is shared with the core).
+    func floorDiv(_ a: UInt128, _ b: UInt128, _ c: UInt128) -> UInt128 { try! FixedPoint.mulDivFloor(a, b, c) }
+    func ceilDiv(_ a: UInt128, _ b: UInt128, _ c: UInt128) -> UInt128 { try! FixedPoint.mulDivCeil(a, b, c) }
     /// StrategyBase: deposit `floor(amount × (S + 1e3) / (B + 1e3))`, withdraw `floor((B + 1e3) × s / (S + 1e3))`.
     func sharesFor(_ amount: UInt128, total: UInt128, balance: UInt128) -> UInt128 { floorDiv(amount, total + 1000, balance + 1000) }
     func unitsFor(_ shares: UInt128, total: UInt128, balance: UInt128) -> UInt128 { floorDiv(balance + 1000, shares, total + 1000) }
@@ -250,6 +252,53 @@ import Testing
         #expect(amount(withdrawals[0], "depositShares") == remaining + paid2)
         #expect(try position(world, "alice", "reth") == .null)
         try expectAuditExact(world, "undelegation")
+        try expectRebuilds(world, accounts: ["alice", "bob"])
+    }
+
+    /// restaking.md T8 (slashable shares in the queue) and T11 (a queued withdrawal keeps the
+    /// original operator's magnitude), exactly, through the domains (blocks read as epochs).
+    @Test func eigenLayerVectorsT8AndT11() throws {
+        var world = try registry()
+        try world.send("ledger", "ledger.eth.deposit", as: "alice", .object(["account": "alice", "amountWei": .wei(300 * ether)]))
+        try world.send("ledger", "ledger.stake", as: "alice", .object(["account": "alice", "amountWei": .wei(250 * ether), "pool": "reth"]))
+        try world.send("ledger", "ledger.restake.deposit", as: "alice", .object(["account": "alice", "strategy": "reth", "amountWei": .wei(120 * ether)]))
+        try world.send("operators", "operators.delegate", as: "alice", .object(["staker": "alice", "operator": "op"]))
+        let s = try epoch(world)
+        for index in 0..<5 {
+            if index > 0 { try advance(&world, 1) }
+            try world.send("ledger", "ledger.restake.withdraw.queue", as: "alice", .object([
+                "account": "alice", "strategy": "reth", "depositShares": .wei(20 * ether),
+            ]))
+        }
+        try advance(&world, Int(s + 1 + Self.delay + 1 - (try epoch(world))))
+        #expect(try epoch(world) == s + Self.delay + 2)
+        slash(&world, epoch: s + Self.delay + 2, [("reth", Self.wad, 0)])
+        guard case .array(let items) = world.journals["ledger"]!.last!.body.at("strategies") else { Issue.record("no strategies"); return }
+        #expect(amount(items[0], "operatorSharesSlashed") == 20 * ether)
+        #expect(amount(items[0], "queuedSharesSlashed") == 60 * ether)
+        #expect(amount(items[0], "burnedWei") == 80 * ether)  // 1 unit a share: the pool never changed price
+        try expectAuditExact(world, "T8")
+
+        // T11: a second staker under a second operator.
+        try world.send("operators", "operators.restaking.register", as: "op2", .object(["name": "op2", "allocationDelayEpochs": .int(0)]))
+        try world.send("ledger", "ledger.eth.deposit", as: "bob", .object(["account": "bob", "amountWei": .wei(200 * ether)]))
+        try world.send("ledger", "ledger.stake", as: "bob", .object(["account": "bob", "amountWei": .wei(150 * ether), "pool": "reth"]))
+        let total = amount(try world.query("ledger", "ledger.audit").at("restaking").at("strategies").at("reth"), "totalShares")
+        let balance = amount(try world.query("ledger", "ledger.audit").at("restaking").at("strategies").at("reth"), "balanceUnits")
+        let shares = sharesFor(100 * ether, total: total, balance: balance)
+        try world.send("ledger", "ledger.restake.deposit", as: "bob", .object(["account": "bob", "strategy": "reth", "amountWei": .wei(100 * ether)]))
+        try world.send("operators", "operators.delegate", as: "bob", .object(["staker": "bob", "operator": "op2"]))
+        slash(&world, operator: "op2", epoch: try epoch(world), [("reth", Self.wad, Self.wad / 2)])
+        try world.send("ledger", "ledger.restake.withdraw.queue", as: "bob", .object([
+            "account": "bob", "strategy": "reth", "depositShares": .wei(shares),
+        ]))
+        try world.send("operators", "operators.undelegate", as: "bob", .object(["staker": "bob"]))
+        let show = try world.query("ledger", "ledger.restake.show", .object(["account": "bob"]))
+        guard case .array(let withdrawals) = show.at("withdrawals") else { Issue.record("no withdrawals"); return }
+        #expect(withdrawals.count == 1)
+        #expect(amount(withdrawals[0], "sharesNow") == shares / 2)
+        #expect(shares == 100 * ether)
+        try expectAuditExact(world, "T11")
         try expectRebuilds(world, accounts: ["alice", "bob"])
     }
 
