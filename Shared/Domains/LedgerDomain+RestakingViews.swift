@@ -109,7 +109,10 @@ extension LedgerDomain {
             // steth rebases, so only its pool's shares are checked against the holder; the
             // other tokens' pools must hold exactly the holder's balance.
             let balanceOK = strategy == "steth" || stored.balanceUnits == balance
-            let strategyOK = balanceOK && claimed <= pool.totalShares && value <= balance
+            // All shares are worth at most the balance plus the virtual offset: more than the
+            // balance only when a share is worth less than a unit (a loss), EigenLayer's "the
+            // last withdrawer may be unable to withdraw".
+            let strategyOK = balanceOK && claimed <= pool.totalShares && value <= balance + StrategyPool.balanceOffset
             ok = ok && strategyOK
             strategies[strategy] = .object([
                 "balanceUnits": .amount(balance), "totalShares": .amount(pool.totalShares),
@@ -117,6 +120,7 @@ extension LedgerDomain {
                 "queuedShares": .amount(queuedByStrategy[strategy] ?? 0),
                 "unburnedShares": .amount(book.unburnedShares[strategy] ?? 0),
                 "sharesValueUnits": .amount(value), "dustUnits": .amount(balance - min(balance, value)),
+                "shortfallUnits": .amount(value - min(balance, value)),
                 "burnedUnits": .amount(tokenBalance(strategy, of: RestakingBook.burnedHolder)), "ok": .bool(strategyOK),
             ])
         }
