@@ -243,8 +243,20 @@ import Testing
         #expect(try operatorShares(world, "reth") == opShares)
         try expectAuditExact(world, "completions")
 
-        // Undelegation queues everything (one withdrawal per strategy held).
-        try world.send("operators", "operators.undelegate", as: "alice", .object(["staker": "alice"]))
+        // A ledger restored from its snapshot carries on exactly as the live one (its share side
+        // was replayed: magnitude histories and queue history included).
+        var restoredWorld = world
+        restoredWorld.ledger = try LedgerDomain(snapshot: try JSONCodec.parse(JSONCodec.serialize(world.ledger.snapshot())))
+        for step in [0, 1] {
+            var target = step == 0 ? world : restoredWorld
+            slash(&target, epoch: try epoch(target), [("reth", m2, m2 / 2)])
+            try target.send("operators", "operators.undelegate", as: "alice", .object(["staker": "alice"]))
+            if step == 0 { world = target } else { restoredWorld = target }
+        }
+        #expect(restoredWorld.ledger.snapshot() == world.ledger.snapshot())
+        #expect(restoredWorld.journals["ledger"]!.suffix(2).map(\.body) == world.journals["ledger"]!.suffix(2).map(\.body))
+
+        // Undelegation queued everything (one withdrawal per strategy held).
         let undelegated = world.journals["ledger"]!.last!
         #expect(undelegated.type == "ledger.RestakeUndelegated")
         guard case .array(let withdrawals) = undelegated.body.at("withdrawals") else { Issue.record("no withdrawals"); return }
