@@ -31,6 +31,7 @@ extension LedgerDomain {
             case "ledger.reth.unstake": return .success(try decideUnstake(body, context: context))
             case "ledger.reth.node.deposit": return .success(try decideNodeDeposit(body, context: context))
             default:
+                if let decision = try decideRestaking(command.type, body, context: context) { return .success(decision) }
                 throw ContractError(.unknownCommand, "ledger has no command \(command.type)")
             }
         } catch {

@@ -28,6 +28,7 @@ extension LedgerDomain {
             "reth": reth.snapshot,
             "nodeOperators": .object(nodeOperators.mapValues(\.json)),
             "schedules": .object(schedules.mapValues(\.json)),
+            "restaking": restakingSnapshot(),
         ])
     }
 
@@ -75,6 +76,7 @@ extension LedgerDomain {
         if case .object(let byPool)? = snapshot["schedules"] {
             for (pool, value) in byPool { schedules[pool] = try PoolSchedule().updated(by: value) }
         }
+        try restoreRestaking(snapshot["restaking"])
     }
 
     public static func chainSnapshot(_ chain: BeaconChain) -> JSON {

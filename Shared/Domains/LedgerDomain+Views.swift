@@ -180,14 +180,19 @@ extension LedgerDomain {
         let penalties = chain.penaltiesGwei * weiPerGwei
         let slashing = chain.slashingPenaltiesGwei * weiPerGwei
         let liquid = liquidAudit()
+        let restake = restakingAudit()
         let left = inflowsWei + rewards + liquid.elRewardsWei
         let right = accountBalances + validatorBalances + pending + penalties + slashing + outflowsWei + liquid.poolEtherWei
+            + restake.podWei + restake.escrowWei
         return .object([
             "inflowsWei": .amount(inflowsWei),
             "rewardsWei": .amount(rewards),
             "elRewardsWei": .amount(liquid.elRewardsWei),
             "poolEtherWei": .amount(liquid.poolEtherWei),
             "tokenChecks": .object(liquid.checks),
+            "podWei": .amount(restake.podWei),
+            "rewardsEscrowWei": .amount(restake.escrowWei),
+            "restaking": .object(restake.fields),
             "accountBalancesWei": .amount(accountBalances),
             "validatorBalancesWei": .amount(validatorBalances),
             "pendingDepositsWei": .amount(pending),
@@ -196,7 +201,7 @@ extension LedgerDomain {
             "outflowsWei": .amount(outflowsWei),
             "leftWei": .amount(left),
             "rightWei": .amount(right),
-            "ok": .bool(left == right && liquid.ok),
+            "ok": .bool(left == right && liquid.ok && restake.ok),
         ])
     }
 }

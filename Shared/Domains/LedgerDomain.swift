@@ -11,10 +11,10 @@ import ServiceKit
 public struct LedgerDomain: ServiceDomain {
     public static let serviceName = LedgerIdentity.serviceName
     public static let followedSources = LedgerIdentity.followedSources
-    public static let queryTypes: Set<String> = [
+    public static let queryTypes: Set<String> = Set([
         "ledger.pings", "ledger.account.show", "ledger.validator.show", "ledger.validator.list",
         "ledger.chain.show", "ledger.audit", "ledger.withdrawal.list", "ledger.pool.show", "ledger.operator.show",
-    ]
+    ]).union(restakingQueryTypes)
 
     /// One account's ETH in the books.
     public struct Account: Sendable, Equatable {
@@ -46,6 +46,8 @@ public struct LedgerDomain: ServiceDomain {
     /// Node operators mirrored from stakeline-operators, and pools' report schedules from rewards.
     var nodeOperators: [String: NodeOperatorRecord] = [:]
     var schedules: [String: PoolSchedule] = [:]
+    /// Restaking balances: strategies, pods, delegated shares, escrowed withdrawals, AVS rewards.
+    var restaking = RestakingBook()
     /// Whether the last epoch processed was in an inactivity leak.
     var lastEpochInLeak = false
     /// The epoch transition `react` computed, reused by `apply` (see `EpochCache`).
@@ -90,7 +92,7 @@ public struct LedgerDomain: ServiceDomain {
         case "ledger.ValidatorSlashRefused":
             break
         default:
-            guard applyLiquid(event) else { preconditionFailure("unknown own event \(event.type) at seq \(event.seq)") }
+            guard applyLiquid(event) || applyRestaking(event) else { preconditionFailure("unknown own event \(event.type) at seq \(event.seq)") }
         }
     }
 
@@ -137,6 +139,7 @@ public struct LedgerDomain: ServiceDomain {
                 steth.withdrawalVaultWei += amountWei
                 continue
             }
+            if sweepIntoPod(withdrawal.validator, amountWei: amountWei) { continue }
             if owner == RethPool.owner {
                 let (operatorName, nodeWei) = reth.split(sweptWei: amountWei, full: withdrawal.full, from: withdrawal.validator)
                 if nodeWei > 0 {
@@ -185,6 +188,7 @@ public struct LedgerDomain: ServiceDomain {
 
     public func react(to event: EventEnvelope, context: CommandContext) -> [NewEvent] {
         if let liquid = reactLiquid(to: event) { return liquid }
+        if let restake = reactRestaking(to: event) { return restake }
         switch event.type {
         case "rewards.EpochProcessed":
             return reactToEpoch(event)
@@ -256,6 +260,9 @@ public struct LedgerDomain: ServiceDomain {
         var next = chain
         do throws(BeaconError) {
             let outcome = try next.slash(index)
+            // A pod's validator: the automatic checkpoint on the slashed state (EigenLayer's
+            // verifyStaleBalance), right after the slashing.
+            let checkpoint = checkpointAfterSlashing(index, chain: next)
             return [NewEvent(name: "ValidatorSlashApplied", epoch: chain.epoch, body: .object([
                 "validator": .int(validator), "owner": .string(ownerName(of: chain.validators[index.rawValue])),
                 "reason": .string(reason), "epoch": .int(outcome.epoch), "penaltyGwei": .amount(outcome.penaltyGwei),
@@ -263,7 +270,7 @@ public struct LedgerDomain: ServiceDomain {
                 "proposerRewardGwei": .amount(outcome.proposerRewardGwei), "exitEpoch": .int(outcome.exitEpoch),
                 "withdrawableEpoch": .int(outcome.withdrawableEpoch), "correlationEpoch": .int(outcome.correlationEpoch),
                 "slashingSeq": .int(event.seq),
-            ]))]
+            ]))] + (checkpoint.map { [$0] } ?? [])
         } catch {
             return [NewEvent(name: "ValidatorSlashRefused", epoch: chain.epoch, body: .object([
                 "validator": .int(validator), "code": .string(ContractError(error).code.rawValue),
