@@ -22,9 +22,12 @@ extension Stakeline {
             ("pendingDepositsWei", "Pending deposits"), ("penaltiesWei", "Penalties"),
             ("slashingPenaltiesWei", "Slashing penalties"), ("outflowsWei", "Outflows (ETH withdrawn)"),
             ("poolEtherWei", "Pools' ETH outside validators"),
+            ("podWei", "Restaking pods' ETH"), ("rewardsEscrowWei", "AVS rewards escrow"),
         ]
         /// Terms every ledger sends; the others only when it has them.
-        static let optionalTerms: Set<String> = ["elRewardsWei", "poolEtherWei"]
+        static let optionalTerms: Set<String> = ["elRewardsWei", "poolEtherWei", "podWei", "rewardsEscrowWei"]
+        /// Token units per strategy, for the restaking lines.
+        static let strategyUnits = ["steth": "stETH", "wsteth": "wstETH", "reth": "rETH"]
 
         func run() throws {
             try guarded(json: global.json) {
@@ -57,6 +60,8 @@ extension Stakeline {
                     ? "\(checks.count) of \(checks.count) hold (" + checks.keys.sorted().joined(separator: ", ") + ")"
                     : "FAILED: " + failedChecks.joined(separator: ", ")))
             }
+            lines += restakingLines(audit["restaking"], exact: exact)
+            if let restaking = audit["restaking"], restaking["ok"] != .bool(true) { failedChecks.append("restaking") }
             guard let leftWei = try? audit.amount("leftWei"), let rightWei = try? audit.amount("rightWei") else {
                 lines.append(audit["ok"] == .bool(true) ? "OK — conserved to the wei" : "NOT conserved (the sides could not be read)")
                 return lines
@@ -72,6 +77,37 @@ extension Stakeline {
                 lines.append("NOT conserved: the \(larger) side is larger by \(difference) wei (\(Format.ether(wei: difference, exact: true)) ETH)")
             }
             return lines
+        }
+
+        /// The restaking part (PROTOCOL.md §9.7 "Audit with restaking"): per token strategy what
+        /// its shares claim against what it holds, and what slashing burned.
+        static func restakingLines(_ restaking: JSON?, exact: Bool) -> [String] {
+            guard let restaking, case .object(let strategies)? = restaking["strategies"] else { return [] }
+            func amount(_ json: JSON?, _ key: String) -> String {
+                guard let json, let wei = try? json.amount(key) else { return "-" }
+                return Format.ether(wei: wei, exact: exact)
+            }
+            var lines = ["Restaking:"]
+            for name in strategies.keys.sorted() {
+                let strategy = strategies[name]
+                let total = (try? strategy?.amount("totalShares")) ?? nil
+                let burned = (try? strategy?.amount("burnedUnits")) ?? nil
+                guard (total ?? 0) > 0 || (burned ?? 0) > 0 || strategy?["ok"] != .bool(true) else { continue }
+                let unit = strategyUnits[name] ?? name
+                let status = strategy?["ok"] == .bool(true) ? "ok" : "FAILED"
+                lines.append("  \(name): holds \(amount(strategy, "balanceUnits")) \(unit) for \(amount(strategy, "totalShares")) shares "
+                    + "(withdrawable \(amount(strategy, "withdrawableShares")), queued \(amount(strategy, "queuedShares"))); "
+                    + "burned \(amount(strategy, "burnedUnits")) \(unit) — \(status)")
+            }
+            let native = restaking["native"]
+            if let restaked = try? native?.amount("restakedWei"), restaked > 0 {
+                lines.append("  native: \(amount(native, "restakedWei")) ETH restaked (withdrawable \(amount(native, "withdrawableShares")), "
+                    + "queued \(amount(native, "queuedShares"))); slashed for good \(amount(native, "nativeBurnedWei")) ETH")
+            }
+            if restaking["operatorSharesBackStakers"] == .bool(false) {
+                lines.append("  FAILED: an operator's shares are below its delegators' withdrawable shares")
+            }
+            return lines.count > 1 ? lines : []
         }
     }
 }

@@ -403,3 +403,43 @@ private func amount(_ value: UInt128) -> JSON { .amount(value) }
         #expect(RestakeView.percent(wad: 99_999_999_999_999) == "0.0099%")
     }
 }
+
+@Suite struct RestakingAuditReportTests {
+    func audit(restakingOK: Bool, strategyOK: Bool) -> JSON {
+        var fields: [String: JSON] = ["leftWei": .string("10"), "rightWei": .string("10"), "ok": .bool(restakingOK)]
+        for (key, _) in Stakeline.Audit.left + Stakeline.Audit.right { fields[key] = .string("0") }
+        fields["restaking"] = .object([
+            "strategies": .object([
+                "steth": .object([
+                    "balanceUnits": .string("8500000000000000000"), "totalShares": .string("8500000000000000000"),
+                    "withdrawableShares": .string("4250000000000000000"), "queuedShares": .string("4250000000000000000"),
+                    "burnedUnits": .string("1500000000000000000"), "ok": .bool(strategyOK),
+                ]),
+                // Never used: not shown.
+                "reth": .object(["totalShares": .string("0"), "burnedUnits": .string("0"), "ok": .bool(true)]),
+            ]),
+            "native": .object([
+                "restakedWei": .string("32000000000000000000"), "withdrawableShares": .string("28000000000000000000"),
+                "queuedShares": .string("0"), "nativeBurnedWei": .string("4000000000000000000"),
+            ]),
+            "operatorSharesBackStakers": .bool(restakingOK),
+            "ok": .bool(restakingOK),
+        ])
+        return .object(fields)
+    }
+
+    @Test("the audit shows pods, the rewards escrow and each used strategy; a failed restaking check is named")
+    func restakingPart() {
+        let good = Stakeline.Audit.report(audit(restakingOK: true, strategyOK: true), exact: false)
+        #expect(good.contains { $0.hasPrefix("  Restaking pods' ETH:") })
+        #expect(good.contains { $0.hasPrefix("  AVS rewards escrow:") })
+        #expect(good.contains("  steth: holds 8.500000 stETH for 8.500000 shares (withdrawable 4.250000, queued 4.250000); burned 1.500000 stETH — ok"))
+        #expect(good.contains("  native: 32.000000 ETH restaked (withdrawable 28.000000, queued 0.000000); slashed for good 4.000000 ETH"))
+        #expect(!good.contains { $0.hasPrefix("  reth:") })
+        #expect(good.last == "OK — conserved to the wei")
+        let bad = Stakeline.Audit.report(audit(restakingOK: false, strategyOK: false), exact: false)
+        #expect(bad.contains { $0.hasPrefix("  steth:") && $0.hasSuffix("— FAILED") })
+        #expect(bad.contains("  FAILED: an operator's shares are below its delegators' withdrawable shares"))
+        #expect(bad.last == "NOT consistent: ETH is conserved to the wei, but token checks failed: restaking")
+    }
+}
