@@ -366,7 +366,10 @@ enum RestakeView {
     /// `ledger.restake.operator`: delegated stake per strategy, delegators, slashing history.
     static func operatorLedger(_ view: JSON, delegators showDelegators: Bool = true, exact: Bool) -> [String] {
         var lines: [String] = []
-        let strategies = (try? view.array("strategies")) ?? []
+        // A strategy with no shares and an untouched magnitude says nothing: not listed.
+        let strategies = ((try? view.array("strategies")) ?? []).filter { item in
+            item["shares"] != .string("0") || item["maxMagnitudeWad"] != .string("1000000000000000000")
+        }
         if strategies.isEmpty {
             lines.append("Delegated stake: none")
         } else {
