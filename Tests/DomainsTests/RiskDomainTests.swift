@@ -240,7 +240,7 @@ import Testing
             _ = try world.query("ledger", "ledger.risk.pool", .object(["pool": "doge"]))
             Issue.record("unknown pool accepted")
         } catch {
-            #expect(error.error.code == .unknownPool)
+            #expect(error.error.code.rawValue == "unknown_pool")
         }
     }
 
