@@ -177,12 +177,13 @@ enum RiskView {
         func flag(_ row: JSON) -> String { row["atLeastOneThird"] == .bool(true) ? "⚠ ≥ 1/3" : "" }
         lines.append("")
         lines.append("By who runs the validators (solo owner or node operator):")
-        lines += Format.table(["Name", "Kind", "Validators", "Stake", "Share", ""],
+        if array(result, "operators").isEmpty { lines.append("  (no validator is active at this epoch)") }
+        else { lines += Format.table(["Name", "Kind", "Validators", "Stake", "Share", ""],
             array(result, "operators").map { row in
                 let kind = RestakeView.given(row, "pool") != nil ? "node operator (" + RestakeView.string(row, "pool") + ")" : "solo"
                 return [RestakeView.string(row, "name"), kind, RestakeView.number(row, "validators"),
                         Format.ether(row, "stakeWei", exact: exact), share(row, "shareBips"), flag(row)]
-            }, rightAligned: [2, 3, 4])
+            }, rightAligned: [2, 3, 4]) }
         lines.append("")
         lines.append("By pool:")
         lines += Format.table(["Pool", "Validators", "Operators", "Stake", "Share", "Restaked", ""],

@@ -230,7 +230,9 @@ extension LedgerDomain {
             strategies.append(.object(["strategy": .string(strategy), "newMaxMagnitudeWad": .amount(newMax)]))
             if strategy != "native" { balances[strategy] = .amount(strategyTokenBalance(strategy)) }
         }
-        let epoch = max(try body.optionalUInt64("epoch") ?? 0, restakingEpoch)
+        // As the ledger records the slash (§9.7): at slashing's epoch, never before its latest
+        // restaking epoch; without an epoch, now.
+        let epoch = max(try body.optionalUInt64("epoch") ?? restakingEpoch, restaking.ledger.latestEpoch)
         let inputs: [String: JSON] = [
             "avs": .string(avs), "setId": .int(setId), "operator": .string(operatorName), "epoch": .int(epoch),
             "strategies": .array(strategies), "strategyBalances": .object(balances),
