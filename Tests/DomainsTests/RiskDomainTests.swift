@@ -143,6 +143,44 @@ import Testing
         #expect(audit.at("ok") == .bool(true))
     }
 
+    /// At the escrow's last slashable epoch and the one after, the prediction for bob's escrowed
+    /// withdrawal (queued at epoch 2) is what the slash does.
+    @Test(arguments: [UInt64(3150), 3151])
+    func predictionHoldsAtTheEscrowBoundary(offset: UInt64) throws {
+        var world = try restakedWorld()
+        var left = Int(offset)  // the chain is at epoch 2, the withdrawal slashable through 2 + 3150
+        while left > 0 {
+            let step = min(left, 1000)
+            try advance(&world, step)
+            left -= step
+        }
+        let dryRun = try world.send("slashing", "slashing.avs.slash", as: "eigenda", slashBody(Self.wad / 2, dryRun: true))
+        #expect(dryRun.at("epoch") == .int(2 + offset))
+        let prediction = try world.query("ledger", "ledger.restake.simulateSlash", simulateBody(dryRun))
+        let bobBefore = try world.query("ledger", "ledger.restake.show", .object(["account": "bob"]))
+        try world.send("slashing", "slashing.avs.slash", as: "eigenda", slashBody(Self.wad / 2, dryRun: false))
+        let bobAfter = try world.query("ledger", "ledger.restake.show", .object(["account": "bob"]))
+        let withdrawals = array(prediction, "withdrawals")
+        if offset <= 3150 {
+            #expect(withdrawals.count == 1)
+            #expect(withdrawals.first?.at("sharesAfter") == array(bobAfter, "withdrawals")[0].at("sharesNow"))
+            #expect(amount(withdrawals[0], "lossShares") > 0)
+        } else {
+            #expect(withdrawals.isEmpty, "out of the escrow's slashable window")
+            #expect(array(bobAfter, "withdrawals")[0].at("sharesNow") == array(bobBefore, "withdrawals")[0].at("sharesNow"))
+        }
+        let applied = try #require(world.journals["ledger"]!.last { $0.type == "ledger.RestakeOperatorSlashed" })
+        for (predictedRow, appliedRow) in zip(array(prediction, "strategies"), array(applied.body, "strategies")) {
+            #expect(predictedRow.at("queuedSharesSlashed") == appliedRow.at("queuedSharesSlashed"))
+            #expect(predictedRow.at("burnedWei") == appliedRow.at("burnedWei"))
+        }
+        for row in array(prediction, "stakers") {
+            let show = try world.query("ledger", "ledger.restake.show", .object(["account": row.at("staker")]))
+            let position = try #require(array(show, "positions").first { $0.at("strategy") == row.at("strategy") })
+            #expect(position.at("withdrawableShares") == row.at("withdrawableSharesAfter"))
+        }
+    }
+
     /// A dry run refuses exactly what the slash refuses, and journals nothing either way.
     @Test func dryRunRefusalsAreTheSlashes() throws {
         var world = try restakedWorld()
