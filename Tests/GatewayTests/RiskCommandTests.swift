@@ -149,4 +149,34 @@ import Testing
         #expect(lines.contains { $0.contains("alice") && $0.contains("50.00%") && $0.contains("⚠ ≥ 1/3") })
         #expect(lines.last == "warning: pool steth holds at least 1/3 of all stake (a finality threat)")
     }
+
+    @Test func simulatedText() {
+        let slashing: JSON = .object([
+            "avs": .string("eigenda"), "setId": .int(1), "operator": .string("op"), "epoch": .int(2), "wadToSlash": .amount(Self.wad / 4),
+            "dryRun": .bool(true),
+            "strategies": .array([.object([
+                "strategy": .string("reth"), "previousMaxMagnitudeWad": .amount(Self.wad), "newMaxMagnitudeWad": .amount(7 * Self.wad / 8),
+            ])]),
+        ])
+        let ledger: JSON = .object([
+            "strategies": .array([.object([
+                "strategy": .string("reth"), "operatorSharesBefore": .amount(18 * Self.wad), "operatorSharesAfter": .amount(15_750_000_000_000_000_000),
+                "queuedSharesSlashed": .amount(Self.wad / 4), "burnedWei": .amount(5 * Self.wad / 2),
+            ])]),
+            "stakers": .array([.object([
+                "staker": .string("alice"), "strategy": .string("reth"), "withdrawableSharesBefore": .amount(10 * Self.wad),
+                "withdrawableSharesAfter": .amount(8_750_000_000_000_000_000), "lossWei": .amount(5 * Self.wad / 4),
+                "lossEtherWei": .amount(1_250_938_000_000_000_000),
+            ])]),
+            "withdrawals": .array([]),
+            "pools": .array([.object(["pool": .string("steth"), "restaked": .bool(false), "lossEtherWei": .amount(0)])]),
+            "totalLossEtherWei": .amount(1_250_938_000_000_000_000),
+        ])
+        let lines = RiskView.simulated(slashing, ledger: ledger, exact: false)
+        #expect(lines[0] == "Dry run: eigenda/1 slashes 25.0000% of op's allocation at epoch 2 — nothing was changed.")
+        #expect(lines.contains { $0.contains("100.0000% → 87.5000%") && $0.contains("18.000000 → 15.750000") && $0.contains("2.500000 rETH") })
+        #expect(lines.contains { $0.hasPrefix("alice") && $0.contains("10.000000 → 8.750000") && $0.contains("1.250938 ETH") })
+        #expect(lines.contains("Pool steth: not restaked, no AVS exposure"))
+        #expect(lines.last == "Total: 1.250938 ETH lost by stakers and escrowed withdrawals.")
+    }
 }
