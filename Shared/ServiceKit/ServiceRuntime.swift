@@ -427,8 +427,9 @@ public final class ServiceRuntime<Domain: ServiceDomain>: Service, Sendable {
             }
             let context = CommandContext(actor: command.actor, roles: runtime.options.roles, nextSeq: nextSeq)
             if isQuery(command) {
-                // Queries (and dry runs, which decide no events) read the state in memory, which may be ahead of the disk: their replies
-                // wait behind the batch in flight like every other reply.
+                // Queries (and dry runs, which decide no events) read the state in memory, which
+                // may be ahead of the disk: their replies wait behind the batch in flight like
+                // every other reply.
                 let outcome: ReplyEnvelope.Outcome
                 switch state.decide(command, context: context) {
                 case .success(let decision): outcome = .ok(decision.result)
