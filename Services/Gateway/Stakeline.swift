@@ -19,7 +19,7 @@ struct Stakeline: ParsableCommand {
         subcommands: [
             Status.self, Eth.self, Validator.self, Epochs.self, Chain.self, Account.self, Audit.self,
             Stake.self, Transfer.self, Wrap.self, Unwrap.self, Withdraw.self, Unstake.self, Node.self, Pool.self,
-            Operator.self, Delegate.self, Undelegate.self, AVS.self, Restake.self, Rewards.self,
+            Operator.self, Delegate.self, Undelegate.self, AVS.self, Restake.self, Rewards.self, Risk.self,
             Ping.self, Events.self, Raw.self,
         ]
     )

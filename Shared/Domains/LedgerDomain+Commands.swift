@@ -32,6 +32,7 @@ extension LedgerDomain {
             case "ledger.reth.node.deposit": return .success(try decideNodeDeposit(body, context: context))
             default:
                 if let decision = try decideRestaking(command.type, body, context: context) { return .success(decision) }
+                if let decision = try decideRisk(command.type, body) { return .success(decision) }
                 throw ContractError(.unknownCommand, "ledger has no command \(command.type)")
             }
         } catch {

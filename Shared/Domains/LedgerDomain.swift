@@ -14,7 +14,7 @@ public struct LedgerDomain: ServiceDomain {
     public static let queryTypes: Set<String> = Set([
         "ledger.pings", "ledger.account.show", "ledger.validator.show", "ledger.validator.list",
         "ledger.chain.show", "ledger.audit", "ledger.withdrawal.list", "ledger.pool.show", "ledger.operator.show",
-    ]).union(restakingQueryTypes)
+    ]).union(restakingQueryTypes).union(riskQueryTypes)
 
     /// One account's ETH in the books.
     public struct Account: Sendable, Equatable {

@@ -233,9 +233,19 @@ extension SlashingDomain {
 
     /// `slashing.avs.slash` (§9.7): every strategy of the set, at the service's epoch. Checks
     /// everything before the book is touched, so a refusal changes nothing.
+    ///
+    /// With `dryRun: true` (§9.9) the same checks and the same `AllocationBook.slash`, on a copy:
+    /// the result is the would-be `OperatorSlashed` body with `dryRun: true`, no event is
+    /// journaled, anyone may ask, and `reason` may be left out.
     private func decideSlash(_ body: JSON.Fields, context: CommandContext) throws(ContractError) -> Decision {
+        let dryRun: Bool
+        switch body["dryRun"] {
+        case nil, .null?: dryRun = false
+        case .bool(let value)?: dryRun = value
+        case let other?: throw ContractError(.wrongType, "body.dryRun must be a boolean, got \(other)")
+        }
         let (avs, setId) = try setAddress(body, requireAVS: false)
-        try Self.requireSelf(context, avs, doing: "slash for AVS \(avs)")
+        if !dryRun { try Self.requireSelf(context, avs, doing: "slash for AVS \(avs)") }
         guard restaking.avss[avs] != nil else { throw ContractError(.avsNotFound, "there is no AVS \(avs)") }
         let set = try existingSet(avs, setId)
         let operatorName = try Self.accountName(body, "operator")
@@ -245,7 +255,7 @@ extension SlashingDomain {
             throw ContractError(.invalidWadToSlash,
                 "body.wadToSlash must be 1 … \(FixedPoint.wad) (a fraction of the allocation, WAD = 100 %), got \(wadToSlash)")
         }
-        let reason = try body.string("reason")
+        let reason = dryRun && body["reason"] == nil ? "dry run" : try body.string("reason")
         guard !reason.isEmpty && reason.utf8.count <= Self.reasonBytesMax else {
             throw ContractError(.invalidArgument, "body.reason must be 1 … \(Self.reasonBytesMax) bytes")
         }
@@ -278,6 +288,7 @@ extension SlashingDomain {
                 ])
             }),
         ])
+        if dryRun { return Decision(result: fields.merging(["dryRun": .bool(true)])) }
         return decision(event: "OperatorSlashed", fields, context: context)
     }
 

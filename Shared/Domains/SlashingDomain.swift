@@ -9,6 +9,8 @@ public struct SlashingDomain: ServiceDomain {
     public static let serviceName = SlashingIdentity.serviceName
     public static let followedSources = SlashingIdentity.followedSources
     public static let queryTypes = Set(["slashing.pings", "slashing.validator.slashings"]).union(avsQueryTypes)
+    /// `slashing.avs.slash {dryRun: true}` is answered like a query (docs/PROTOCOL.md §9.9).
+    public static let dryRunTypes: Set<String> = ["slashing.avs.slash"]
     public static let reasonBytesMax = 256
 
     /// What this service knows of a validator, from the ledger's events.

@@ -14,6 +14,10 @@ public protocol ServiceDomain: Sendable {
     static var followedSources: [String] { get }
     /// Command types that only read: never journaled, never stored for idempotency.
     static var queryTypes: Set<String> { get }
+    /// Command types that take `dryRun: true` in their body: such a command is answered like a
+    /// query (never journaled, never stored for idempotency); `decide` must then return no
+    /// events (docs/PROTOCOL.md §9.9). Default: none.
+    static var dryRunTypes: Set<String> { get }
 
     init()
     init(snapshot: JSON) throws(ContractError)
@@ -25,6 +29,10 @@ public protocol ServiceDomain: Sendable {
     mutating func apply(_ event: EventEnvelope)
     /// The own events caused by a followed source's event (often none).
     func react(to event: EventEnvelope, context: CommandContext) -> [NewEvent]
+}
+
+extension ServiceDomain {
+    public static var dryRunTypes: Set<String> { [] }
 }
 
 /// What a command does: its reply's result, and the events it causes (none for a query).

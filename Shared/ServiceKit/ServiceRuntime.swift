@@ -303,6 +303,7 @@ public final class ServiceRuntime<Domain: ServiceDomain>: Service, Sendable {
         /// `Domain.queryTypes`, read once: a domain may compute it (a new Set per call), and it
         /// is asked twice per command.
         let queryTypes = Domain.queryTypes
+        let dryRunTypes = Domain.dryRunTypes
         var pending = PendingCommit()
 
         /// Every command id ever journaled: a retry is "maybe seen", a new command certainly not.
@@ -330,7 +331,7 @@ public final class ServiceRuntime<Domain: ServiceDomain>: Service, Sendable {
                     case .request(let request):
                         do {
                             let command = try CommandEnvelope(bytes: request.payload)
-                            if isJournaled(command.type) && recent[command.id] == nil
+                            if isJournaled(command) && recent[command.id] == nil
                                 && knownIDs.mayContain(command.id)
                             {
                                 unseen.append(command.id)
@@ -364,8 +365,14 @@ public final class ServiceRuntime<Domain: ServiceDomain>: Service, Sendable {
         }
 
         /// Commands that change state: journaled, and answered from their stored reply on retry.
-        func isJournaled(_ type: String) -> Bool {
-            type != "status" && type != "events.since" && !queryTypes.contains(type)
+        func isJournaled(_ command: CommandEnvelope) -> Bool {
+            command.type != "status" && command.type != "events.since" && !isQuery(command)
+        }
+
+        /// A query type, or a dry run of a type that has one (`dryRun: true` in the body).
+        func isQuery(_ command: CommandEnvelope) -> Bool {
+            queryTypes.contains(command.type)
+                || (dryRunTypes.contains(command.type) && command.body["dryRun"] == .bool(true))
         }
 
         func prefetchReplies(_ ids: [String]) -> [String: StoredReply] {
@@ -419,9 +426,10 @@ public final class ServiceRuntime<Domain: ServiceDomain>: Service, Sendable {
                 break
             }
             let context = CommandContext(actor: command.actor, roles: runtime.options.roles, nextSeq: nextSeq)
-            if queryTypes.contains(command.type) {
-                // Queries read the state in memory, which may be ahead of the disk: their replies
-                // wait behind the batch in flight like every other reply.
+            if isQuery(command) {
+                // Queries (and dry runs, which decide no events) read the state in memory, which
+                // may be ahead of the disk: their replies wait behind the batch in flight like
+                // every other reply.
                 let outcome: ReplyEnvelope.Outcome
                 switch state.decide(command, context: context) {
                 case .success(let decision): outcome = .ok(decision.result)
