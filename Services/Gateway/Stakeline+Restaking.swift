@@ -61,15 +61,33 @@ extension Stakeline.Operator {
             print("  set \(text(set, "avs"))/\(number(set, "setId")): "
                 + (registered ? "registered" : "left, slashable through epoch \(number(set, "slashableUntilEpoch"))"))
         }
+        // Slashable now (EigenLayer's allocated-stake view): the operator's delegated shares
+        // (ledger) × current / max magnitude (slashing), in a set that can slash it.
+        let holdings = ledger.view.map(RiskView.operatorHoldings) ?? [:]
+        var maxMagnitudes: [String: UInt128] = [:]
+        for strategy in (try? allocations.array("strategies")) ?? [] {
+            maxMagnitudes[text(strategy, "strategy")] = try? strategy.amount("maxMagnitudeWad")
+        }
+        var slashableSets: Set<String> = []
+        for set in sets where set["slashable"] == .bool(true) { slashableSets.insert("\(text(set, "avs"))/\(number(set, "setId"))") }
         let rows: [[String]] = ((try? allocations.array("allocations")) ?? []).map { item in
             let pending = item["pending"].flatMap { $0 == .null ? nil : $0 }
+            let setName = "\(text(item, "avs"))/\(number(item, "setId"))"
+            let strategy = text(item, "strategy")
+            var slashable = "—"
+            if let held = holdings[strategy], let current = try? item.amount("currentMagnitudeWad") {
+                let shares = slashableSets.contains(setName)
+                    ? RiskView.allocatedShares(held.shares, magnitude: current, max: maxMagnitudes[strategy] ?? RiskView.wad) : 0
+                slashable = Format.ether(wei: RiskView.proRata(held.valueWei, shares, of: held.shares), exact: global.exact)
+                    + " " + RestakeView.unit(of: item)
+            }
             return [
-                "\(text(item, "avs"))/\(number(item, "setId"))", text(item, "strategy"), wad(item, "currentMagnitudeWad"),
+                setName, strategy, wad(item, "currentMagnitudeWad"), slashable,
                 pending.map { "\(text($0, "diffWad")) from epoch \(number($0, "effectEpoch"))" } ?? "—",
             ]
         }
         if rows.isEmpty { return print("no allocations") }
-        Output.table(["SET", "STRATEGY", "MAGNITUDE", "PENDING"], rows, rightAligned: [2])
+        Output.table(["SET", "STRATEGY", "MAGNITUDE", "SLASHABLE NOW", "PENDING"], rows, rightAligned: [2, 3])
         for strategy in (try? allocations.array("strategies")) ?? [] {
             print("  \(text(strategy, "strategy")): max \(wad(strategy, "maxMagnitudeWad")), encumbered "
                 + "\(wad(strategy, "encumberedMagnitudeWad")), allocatable \(wad(strategy, "allocatableMagnitudeWad"))")
@@ -402,6 +420,10 @@ extension Stakeline {
                         guard case .object(var fields) = result else { return Output.json(result) }
                         fields["slashes"] = figures.slashes.map { JSON.array($0) } ?? JSON.null
                         fields["rewardSubmissions"] = figures.submissions.map { JSON.array($0) } ?? JSON.null
+                        // Per set id, per strategy: the token units its operators can be slashed for now.
+                        fields["stakeSecured"] = .object(AVS.securedStake(client, avs: avs, show: result).mapValues { stake in
+                            .object(stake.mapValues { .amount($0) })
+                        })
                         return Output.json(.object(fields))
                     }
                     print("AVS \(Operator.text(result, "avs")) (epoch \(Operator.number(result, "epoch")))")
@@ -409,9 +431,16 @@ extension Stakeline {
                                                    notes: figures.notes, exact: global.exact).forEach { print($0) } }
                     let sets = (try? result.array("sets")) ?? []
                     if sets.isEmpty { return print("no operator sets") }
+                    let secured = AVS.securedStake(client, avs: avs, show: result)
                     for set in sets {
                         let list = ((try? set.array("strategies")) ?? []).map(\.text).joined(separator: ", ")
                         print("  set \(Operator.number(set, "setId")): \(list)")
+                        if let stake = secured[Operator.number(set, "setId")], !stake.isEmpty {
+                            print("    stake secured now: " + stake.keys.sorted().map { strategy in
+                                Format.ether(wei: stake[strategy]!, exact: global.exact) + " "
+                                    + RestakeView.unit(of: .object(["strategy": .string(strategy)])) + " (\(strategy))"
+                            }.joined(separator: ", "))
+                        }
                         for member in (try? set.array("operators")) ?? [] {
                             let registered = member["registered"] == .bool(true)
                             print("    \(Operator.text(member, "operator")): " + (registered ? "registered"
@@ -425,6 +454,43 @@ extension Stakeline {
 }
 
 extension Stakeline.AVS {
+    /// The stake each set of the AVS can slash now, per strategy, in the strategy's token: Σ over
+    /// its slashable operators of EigenLayer's allocated-stake view (delegated shares from the
+    /// ledger × current / max magnitude from slashing). Empty when a service cannot say.
+    static func securedStake(_ client: GatewayClient, avs: String, show: JSON) -> [String: [String: UInt128]] {
+        var operators: Set<String> = []
+        for set in (try? show.array("sets")) ?? [] {
+            for member in (try? set.array("operators")) ?? [] where member["slashable"] == .bool(true) {
+                if let name = try? member.string("operator") { operators.insert(name) }
+            }
+        }
+        var secured: [String: [String: UInt128]] = [:]
+        for name in operators.sorted() {
+            guard let allocations = try? client.call(.slashing, "slashing.operator.allocations", actor: client.actor("stakeline"),
+                                                      body: .object(["operator": .string(name)])),
+                let view = Stakeline.Operator.restakingLedgerView(client, name: name).view
+            else { return [:] }
+            let holdings = RiskView.operatorHoldings(view)
+            var maxMagnitudes: [String: UInt128] = [:]
+            for strategy in (try? allocations.array("strategies")) ?? [] {
+                maxMagnitudes[Stakeline.Operator.text(strategy, "strategy")] = try? strategy.amount("maxMagnitudeWad")
+            }
+            var slashableSets: Set<String> = []
+            for set in (try? allocations.array("sets")) ?? [] where set["slashable"] == .bool(true) && set["avs"] == .string(avs) {
+                slashableSets.insert(Stakeline.Operator.number(set, "setId"))
+            }
+            for item in (try? allocations.array("allocations")) ?? [] where item["avs"] == .string(avs) {
+                let setId = Stakeline.Operator.number(item, "setId")
+                let strategy = Stakeline.Operator.text(item, "strategy")
+                guard slashableSets.contains(setId), let held = holdings[strategy],
+                    let current = try? item.amount("currentMagnitudeWad") else { continue }
+                let shares = RiskView.allocatedShares(held.shares, magnitude: current, max: maxMagnitudes[strategy] ?? RiskView.wad)
+                secured[setId, default: [:]][strategy, default: 0] += RiskView.proRata(held.valueWei, shares, of: held.shares)
+            }
+        }
+        return secured
+    }
+
     /// What the ledger and rewards know of an AVS beyond slashing's sets: the slashes it made
     /// (from `ledger.restake.operator` of every operator of its sets, each with `operator`
     /// added) and its rewards submissions (`rewards.avs.submissions`). Each is nil, with a note,

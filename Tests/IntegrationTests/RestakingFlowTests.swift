@@ -193,6 +193,12 @@ struct RestakingFlowTests {
         var burnedReth = rethBob - opReth
         #expect(try burned(stack, "wsteth") == burnedWsteth)
         #expect(try burned(stack, "reth") == burnedReth)
+        // What avs1/1 can slash now: EigenLayer's allocated-stake view of op's shares
+        // (floor(shares × floor(current × WAD / max) / WAD)), valued 1:1 here.
+        let secured = try json(stack, "avs", "show", "avs1")["stakeSecured"]?["1"]
+        let ratio = currentOp * Self.wad / maxOp
+        #expect(amount(secured, "wsteth") == Self.mulDiv(opWsteth, ratio, Self.wad))
+        #expect(amount(secured, "reth") == Self.mulDiv(opReth, ratio, Self.wad))
         try expectAuditExact(stack)
 
         // Queue: alice at s (all her wsteth shares), op2 leaves avs1/2 at s; bob at s + 1.
