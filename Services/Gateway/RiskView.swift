@@ -133,7 +133,7 @@ enum RiskView {
         } else {
             lines.append("\(subject) (\(kind)): operator sets that can slash its stake, as of epoch \(RestakeView.number(result, "epoch"))")
             lines += Format.table(
-                ["Set", "Operator", "Strategy", "Allocated", "Slashable now", "Until"],
+                ["SET", "OPERATOR", "STRATEGY", "ALLOCATED", "SLASHABLE NOW", "UNTIL"],
                 rows.map { row in
                     var until = RestakeView.given(row, "untilEpoch") != nil
                         ? "epoch " + RestakeView.number(row, "untilEpoch") : "open-ended (registered)"
@@ -178,7 +178,7 @@ enum RiskView {
         lines.append("")
         lines.append("By who runs the validators (solo owner or node operator):")
         if array(result, "operators").isEmpty { lines.append("  (no validator is active at this epoch)") }
-        else { lines += Format.table(["Name", "Kind", "Validators", "Stake", "Share", ""],
+        else { lines += Format.table(["NAME", "KIND", "VALIDATORS", "STAKE", "SHARE", ""],
             array(result, "operators").map { row in
                 let kind = RestakeView.given(row, "pool") != nil ? "node operator (" + RestakeView.string(row, "pool") + ")" : "solo"
                 return [RestakeView.string(row, "name"), kind, RestakeView.number(row, "validators"),
@@ -186,7 +186,7 @@ enum RiskView {
             }, rightAligned: [2, 3, 4]) }
         lines.append("")
         lines.append("By pool:")
-        lines += Format.table(["Pool", "Validators", "Operators", "Stake", "Share", "Restaked", ""],
+        lines += Format.table(["POOL", "VALIDATORS", "OPERATORS", "STAKE", "SHARE", "RESTAKED", ""],
             array(result, "pools").map { row in
                 [RestakeView.string(row, "pool"), RestakeView.number(row, "validators"), RestakeView.number(row, "operators"),
                  Format.ether(row, "stakeWei", exact: exact), share(row, "shareBips"), row["restaked"] == .bool(true) ? "yes" : "no", flag(row)]
@@ -199,7 +199,7 @@ enum RiskView {
         } else {
             lines.append("Restaked stake by restaking operator (delegated shares in ETH; queued withdrawals not counted): "
                 + Format.ether(restaking, "totalEtherWei", exact: exact))
-            lines += Format.table(["Operator", "Restaked", "Of restaked", "Of all stake", ""],
+            lines += Format.table(["OPERATOR", "RESTAKED", "OF RESTAKED", "OF ALL STAKE", ""],
                 restakers.map { row in
                     [RestakeView.string(row, "operator"), Format.ether(row, "etherWei", exact: exact),
                      share(row, "shareOfRestakedBips"), share(row, "shareOfStakeBips"), flag(row)]
@@ -223,7 +223,7 @@ enum RiskView {
         let parts = array(slashing, "strategies")
         if parts.isEmpty { lines.append("No strategy of the set has an allocation: nothing would be slashed (the slash would still count).") }
         let outcomes = Dictionary(array(ledger, "strategies").map { (RestakeView.string($0, "strategy"), $0) }) { a, _ in a }
-        lines += Format.table(["Strategy", "Max magnitude", "Operator shares", "Escrow shares cut", "Burned"],
+        lines += Format.table(["STRATEGY", "MAX MAGNITUDE", "OPERATOR SHARES", "ESCROW SHARES CUT", "BURNED"],
             parts.map { part in
                 let strategy = RestakeView.string(part, "strategy")
                 let outcome = outcomes[strategy] ?? .object([:])
@@ -239,7 +239,7 @@ enum RiskView {
             lines.append("\(name) has no delegators holding these strategies.")
         } else {
             lines.append("What each staker would lose:")
-            lines += Format.table(["Staker", "Strategy", "Withdrawable shares", "Value lost", "In ETH"],
+            lines += Format.table(["STAKER", "STRATEGY", "WITHDRAWABLE SHARES", "VALUE LOST", "IN ETH"],
                 stakers.map { row in
                     [RestakeView.string(row, "staker"), RestakeView.string(row, "strategy"),
                      "\(RestakeView.shares(row, "withdrawableSharesBefore", exact: exact)) → \(RestakeView.shares(row, "withdrawableSharesAfter", exact: exact))",
