@@ -132,6 +132,12 @@ enum Format {
                 return index == cells.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
             }.joined(separator: "  ")
         }
-        return [line(header)] + rows.map(line)
+        // A blank last column (a flag most rows leave empty) must not leave trailing blanks.
+        func trimmed(_ text: String) -> String {
+            var text = text
+            while text.last == " " { text.removeLast() }
+            return text
+        }
+        return ([line(header)] + rows.map(line)).map(trimmed)
     }
 }

@@ -170,7 +170,8 @@ enum RiskView {
 
     static func concentration(_ result: JSON, exact: Bool) -> [String] {
         var lines = ["Stake at epoch \(RestakeView.number(result, "epoch")): \(Format.ether(result, "totalStakeWei", exact: exact)) in "
-            + "\(RestakeView.number(result, "validators")) active validators (effective balances)"]
+            + "\(RestakeView.number(result, "validators")) active validator"
+            + (RestakeView.number(result, "validators") == "1" ? "" : "s") + " (effective balances)"]
         func share(_ row: JSON, _ key: String) -> String {
             (try? row.uint64(key)).map { Format.percent(bips: $0) } ?? "?"
         }
