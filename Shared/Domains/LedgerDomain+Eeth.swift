@@ -548,8 +548,10 @@ extension LedgerDomain {
         var finalizedThrough = pool.tokens.queue.lastFinalizedRequestID.rawValue
         var lockedWei: UInt128 = 0
         let queue = pool.tokens.queue
+        let finalizationRate = shares.shareRateE27
+        body["finalizationShareRateE27"] = .amount(finalizationRate)
         if queue.requests.count > Int(finalizedThrough) {
-            let rate = shares.shareRateE27
+            let rate = finalizationRate
             var low = finalizedThrough
             var high = UInt64(queue.requests.count)
             while low < high {

@@ -171,8 +171,8 @@ import Testing
         let third = try nextReport(&world)
         #expect(third.at("negativeRebase") == .bool(true), "\(third)")
         #expect(third.at("finalizedThrough") == id)
-        let rate = amount(third, "shareRateAfterE27")
-        let expected = min(3 * ether, amount(requested, "shares") * rate / Self.e27)
+        let rate = amount(third, "finalizationShareRateE27")  // after the rebase, before the finalization burns
+        let expected = min(3 * ether, try FixedPoint.mulDivFloor(amount(requested, "shares"), rate, Self.e27))
         #expect(expected < 3 * ether)
         let claimed = try world.send("ledger", "ledger.withdrawal.claim", as: "alice", .object(["id": id, "pool": "eeth"]))
         #expect(amount(claimed, "claimedWei") == expected, "\(claimed)")
