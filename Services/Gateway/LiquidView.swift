@@ -35,15 +35,23 @@ enum LiquidView {
         case .reth:
             if result["feeWei"] != nil { rows.append(("Deposit fee", Format.ether(result, "feeWei", exact: exact) + " (stays in the pool)")) }
             rows.append(("rETH minted", Format.token(result, "rethMinted", .reth, exact: exact)))
+        case .eeth:
+            if let asset = try? result.string("asset"), asset != "eth" {
+                rows.append(("Taken", "\(asset) worth \(Format.ether(result, "valueWei", exact: exact)) (held by the pool, counted at each report)"))
+            }
+            rows.append(("Shares minted", Format.shares(result, "sharesMinted")))
+            let delegated = result.texts("delegated")
+            if !delegated.isEmpty { rows.append(("Delegated", delegated.joined(separator: ", ") + " (the pool's pod-stakers, by its policy)")) }
         }
         rows.append(("\(pool.token.symbol) balance", Format.token(result, "balanceWei", pool.token, exact: exact)))
         if result["ethBalanceWei"] != nil { rows.append(("ETH balance", Format.ether(result, "ethBalanceWei", exact: exact))) }
         let funded = result.texts("validatorsFunded")
         var fundedText = ids(funded)
         if funded.isEmpty {
-            fundedText += pool == .steth
-                ? " (the ETH waits in the pool's buffer until it makes up 32 ETH for a validator)"
-                : " (the deposit pool funds validators when node operators deposit: stakeline node deposit)"
+            fundedText += pool == .reth
+                ? " (the deposit pool funds validators when node operators deposit: stakeline node deposit)"
+                : " (the ETH waits in the pool's buffer until it makes up 32 ETH for a validator"
+                    + (pool == .eeth ? " within the policy's cap: stakeline pool set eeth)" : ")")
         }
         rows.append(("Validators funded", fundedText))
         lines += Format.fields(rows).map { "  " + $0 }
@@ -225,6 +233,8 @@ enum LiquidView {
             rows.append(("Total pooled", eth("totalPooledWei")))
             rows.append(("Total shares", Format.shares(pool, "totalShares")))
             rows.append(("Share rate", (try? pool.amount("shareRateE27")).map { "1 share = \(Format.rate(e27: $0, exact: exact)) ETH" } ?? "?"))
+        case .eeth:
+            return EethView.poolRows(pool, now: now, exact: exact)
         case .reth:
             rows.append(("Total ETH", eth("totalEthWei")))
             rows.append(("rETH supply", Format.token(pool, "rethSupplyWei", .reth, exact: exact)))
