@@ -147,23 +147,31 @@ enum LiquidView {
     static func withdrawalRequested(_ result: JSON, account: String, asked: UInt128, token: WithdrawalToken,
                                     now: UInt64?, exact: Bool) -> [String] {
         let requests = (try? result.array("requests")) ?? []
+        let base: LiquidToken = token.pool == .eeth ? .eeth : .steth
         var lines = ["\(account) requested a withdrawal of \(Format.token(wei: asked, token.token, exact: exact))"
             + (token == .wsteth ? " (unwrapped first" + (result["stethWei"] != nil
-                ? " to \(Format.token(result, "stethWei", .steth, exact: exact)))" : " to stETH)") : "")]
+                ? " to \(Format.token(result, "stethWei", .steth, exact: exact)))" : " to stETH)") : "")
+            + (token == .weeth ? " (unwrapped first" + (result["eethWei"] != nil
+                ? " to \(Format.token(result, "eethWei", .eeth, exact: exact)))" : " to eETH)") : "")]
         if requests.count == 1, let request = requests.first {
-            lines.append("  Request \(id(request)): \(Format.token(request, "amountWei", .steth, exact: exact)), "
+            lines.append("  Request \(id(request)): \(Format.token(request, "amountWei", base, exact: exact)), "
                 + "\(Format.shares(request, "shares")) locked")
         } else if !requests.isEmpty {
             lines.append("  Split into \(requests.count) requests (at most 1000 ETH each):")
             let rows = requests.map { [id($0), Format.ether($0, "amountWei", exact: exact, unit: false),
                                        Format.grouped((try? $0.amount("shares")).map(String.init) ?? "?")] }
-            lines += Format.table(["ID", "AMOUNT (stETH)", "SHARES LOCKED"], rows, rightAligned: [0, 1, 2]).map { "  " + $0 }
+            lines += Format.table(["ID", "AMOUNT (\(base.symbol))", "SHARES LOCKED"], rows, rightAligned: [0, 1, 2]).map { "  " + $0 }
         }
         if let expected = (try? result.optionalUInt64("expectedFinalizationEpoch")) ?? nil {
-            lines.append("Expected finalization: " + Format.epochFromNow(expected, now: now))
+            var text = "Expected finalization: " + Format.epochFromNow(expected, now: now)
+            if result["includesRestakingEscrow"] == .bool(true) {
+                text += " (the buffer cannot pay it: validators exit, then the 3150-epoch restaking escrow runs)"
+            }
+            lines.append(text)
         }
         let first = requests.first.map { id($0) } ?? "ID"
-        lines.append("Once finalized: stakeline withdraw claim \(first) (stakeline withdraw list --account \(account) shows the status)")
+        let pool = token.pool == .eeth ? " --pool eeth" : ""
+        lines.append("Once finalized: stakeline withdraw claim \(first)\(pool) (stakeline withdraw list\(pool) --account \(account) shows the status)")
         return lines
     }
 
@@ -210,7 +218,7 @@ enum LiquidView {
     static func withdrawalClaimed(_ result: JSON, exact: Bool) -> [String] {
         let account = string(result, "account")
         var lines = ["Request \(id(result)) claimed: \(Format.ether(result, "claimedWei", exact: exact)) paid into "
-            + "\(account)'s ETH (requested \(Format.token(result, "amountWei", .steth, exact: exact)))"]
+            + "\(account)'s ETH (requested \(Format.token(result, "amountWei", result["pool"] == .string("eeth") ? .eeth : .steth, exact: exact)))"]
         if let asked = try? result.amount("amountWei"), let claimed = try? result.amount("claimedWei"), claimed < asked {
             var why = "  \(asked - claimed) wei less than requested: the locked shares were worth less at finalization"
             if let rate = try? result.amount("finalizationShareRateE27") {
@@ -352,6 +360,12 @@ enum LiquidView {
         }
         if account["rethWei"].flatMap({ $0 == .null ? nil : $0 }) != nil {
             rows.append(("rETH", Format.token(account, "rethWei", .reth, exact: exact)))
+        }
+        if let eeth = try? account.amount("eethWei"), eeth > 0 {
+            rows.append(("eETH", Format.token(account, "eethWei", .eeth, exact: exact) + " (\(Format.shares(account, "eethShares")))"))
+        }
+        if let weeth = try? account.amount("weethWei"), weeth > 0 {
+            rows.append(("weETH", Format.token(account, "weethWei", .weeth, exact: exact)))
         }
         return rows
     }
