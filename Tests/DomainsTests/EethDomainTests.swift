@@ -199,6 +199,28 @@ import Testing
         #expect(units > 10 * ether, "the rate fell below 1, so 10 eeth are more than 10 shares: \(wrapped)")
         let unwrapped = try world.send("ledger", "ledger.unwrap", as: "alice", .object(["account": "alice", "token": "weeth", "amountWei": .wei(units)]))
         #expect(amount(unwrapped, "eethCreditedWei") <= 10 * ether && amount(unwrapped, "eethCreditedWei") + 2 >= 10 * ether)
+        // Transfers: eeth by amount (the receiver is told what it got) and by shares, weeth by units.
+        let byAmount = try world.send("ledger", "ledger.transfer", as: "alice", .object([
+            "from": "alice", "to": "bob", "token": "eeth", "amountWei": .wei(ether),
+        ]))
+        #expect(amount(byAmount, "amountCreditedWei") <= ether && amount(byAmount, "amountCreditedWei") + 2 >= ether)
+        let byShares = try world.send("ledger", "ledger.transfer", as: "alice", .object([
+            "from": "alice", "to": "bob", "token": "eeth", "shares": .wei(ether),
+        ]))
+        #expect(amount(byShares, "sharesMoved") == ether)
+        try world.send("ledger", "ledger.wrap", as: "alice", .object(["account": "alice", "token": "weeth", "amountWei": .wei(2 * ether)]))
+        let weeth = amount(try world.query("ledger", "ledger.account.show", .object(["account": "alice"])), "weethWei")
+        try world.send("ledger", "ledger.transfer", as: "alice", .object(["from": "alice", "to": "bob", "token": "weeth", "amountWei": .wei(weeth)]))
+        let bob = try world.query("ledger", "ledger.account.show", .object(["account": "bob"]))
+        #expect(amount(bob, "weethWei") == weeth)
+        // bob withdraws weeth: unwrapped first, then queued.
+        let fromWeeth = try world.send("ledger", "ledger.withdrawal.request", as: "bob", .object([
+            "account": "bob", "token": "weeth", "amountWei": .wei(weeth),
+        ]))
+        #expect(amount(fromWeeth, "eethWei") + 2 >= 2 * ether && fromWeeth.at("pool") == "eeth")
+        let list = try world.query("ledger", "ledger.withdrawal.list", .object(["pool": "eeth", "account": "bob"]))
+        #expect(try list.array("requests").count == 1)
+        #expect(try list.array("requests")[0].at("status") == "pending")
         try expectAuditExact(world, "steth deposits and weeth")
         let fourth = try nextReport(&world)
         #expect(amount(fourth.at("layers"), "lstHoldingsWei") == held)
@@ -273,6 +295,12 @@ import Testing
             let report = try nextReport(&world)
             reports += 1
             finalized = report.at("finalizedThrough") == .int(1)
+            if reports == 20 {
+                // Halfway (the native withdrawal in escrow): a ledger restored from its snapshot
+                // carries on in its place.
+                #expect(!(try pool(world).at("exitsRequested") == .array([])), "an exit was requested by now")
+                world.ledger = try LedgerDomain(snapshot: try JSONCodec.parse(JSONCodec.serialize(world.ledger.snapshot())))
+            }
         }
         #expect(finalized)
         #expect(try epoch(world) <= UInt64(request.at("expectedFinalizationEpoch").text)! + 400, "the estimate leaves out a fresh validator's 256 epochs before it may exit")
