@@ -56,7 +56,7 @@ extension Stakeline {
 
             @OptionGroup var global: GlobalOptions
 
-            @Argument(help: "steth or reth.")
+            @Argument(help: "steth, reth or eeth.")
             var pool: LiquidPool
 
             @Option(help: "Epochs between two oracle reports (default 225: one day).")
