@@ -518,7 +518,9 @@ extension RewardsDomain {
                 result: fields.merging(["seq": .int(context.nextSeq)]),
                 events: [NewEvent(name: "AVSRewardsClaimed", epoch: epoch, body: fields)])
         case "rewards.avs.show":
-            let account = try AccountName.validated(try body.string("account"), field: "body.account")
+            let raw = try body.string("account")
+            let account = raw.hasPrefix("pool:eeth/") && (try? AccountName.validated(String(raw.dropFirst("pool:eeth/".count)))) != nil
+                ? raw : try AccountName.validated(raw, field: "body.account")
             return Decision(result: avsRewards.showView(account, epoch: epoch))
         case "rewards.avs.submissions":
             let avs = try AccountName.validated(try body.string("avs"), field: "body.avs")

@@ -137,7 +137,9 @@ import Testing
         #expect(throws: Choreography.Failure.self) {
             try world.send("rewards", "rewards.avs.claim", as: "alice", .object(["account": "pool:eeth/opa"]))
         }
+        let claimable = amount(try world.query("rewards", "rewards.avs.show", .object(["account": "pool:eeth/opa"])), "claimableWei")
         let claim = try world.send("rewards", "rewards.avs.claim", as: "oracle", .object(["account": "pool:eeth/opa"]))
+        #expect(amount(claim, "amountWei") == claimable)
         let avsWei = amount(claim, "amountWei")
         #expect(avsWei > 0 && avsWei < ether)
         #expect(amount(try pool(world), "avsRewardsClaimedWei") == avsWei)
