@@ -105,4 +105,27 @@ import Testing
         let reports = EethView.reportRows(pool, exact: false)
         #expect(reports.first?[3].hasSuffix("(negative rebase)") == true)
     }
+
+    @Test func stakeAndWithdrawalLinesNameEethAndTheEscrow() {
+        let staked: JSON = .object([
+            "account": .string("bob"), "pool": .string("eeth"), "asset": .string("steth"), "amountWei": .string("3000000000000000000"),
+            "valueWei": .string("2999999999999999999"), "sharesMinted": .string("2900000000000000000"),
+            "balanceWei": .string("2999999999999999998"), "validatorsFunded": .array([]), "delegated": .array([]),
+        ])
+        let lines = LiquidView.stake(staked, pool: .eeth, exact: false)
+        #expect(lines.first == "bob staked 3.000000 ETH into eeth (liquid restaking, ether.fi-style)")
+        #expect(lines.contains { $0.contains("steth worth 2.999999 ETH") })
+        #expect(lines.contains { $0.contains("eETH balance") && $0.contains("2.999999 eETH") })
+        let requested: JSON = .object([
+            "account": .string("alice"), "pool": .string("eeth"), "token": .string("weeth"), "amountWei": .string("2000000000000000000"),
+            "eethWei": .string("2100000000000000000"), "expectedFinalizationEpoch": .int(3900), "includesRestakingEscrow": .bool(true),
+            "requests": .array([.object(["id": .int(1), "amountWei": .string("2100000000000000000"), "shares": .string("2000000000000000000")])]),
+        ])
+        let text = LiquidView.withdrawalRequested(requested, account: "alice", asked: 2_000_000_000_000_000_000, token: .weeth,
+                                                  now: 100, exact: false)
+        #expect(text[0] == "alice requested a withdrawal of 2.000000 weETH (unwrapped first to 2.100000 eETH)")
+        #expect(text[1].hasPrefix("  Request 1: 2.100000 eETH"))
+        #expect(text.contains { $0.contains("3150-epoch restaking escrow") })
+        #expect(text.last?.contains("stakeline withdraw claim 1 --pool eeth") == true)
+    }
 }
