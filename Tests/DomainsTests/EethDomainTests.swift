@@ -244,6 +244,32 @@ import Testing
         }
     }
 
+    @Test func policySpreadsEvenlyWithinTheCap() throws {
+        var world = try world()
+        try world.send("operators", "operators.restaking.register", as: "opc", .object(["name": "opc", "allocationDelayEpochs": .int(0)]))
+        try world.send("ledger", "ledger.eth.deposit", as: "alice", .object(["account": "alice", "amountWei": .wei(300 * ether)]))
+        try world.send("ledger", "ledger.pool.set", as: "admin", .object(["pool": "eeth", "capBips": .int(3000)]))
+        // 100 ETH, cap 30 %: 32 ETH is above 30 ETH for anyone, so everything waits in the buffer.
+        let small = try world.send("ledger", "ledger.stake", as: "alice", .object(["account": "alice", "pool": "eeth", "amountWei": .wei(100 * ether)]))
+        #expect(small.at("validatorsFunded") == .array([]))
+        // 200 ETH: 60 ETH each at most → one validator for opa and one for opb.
+        let more = try world.send("ledger", "ledger.stake", as: "alice", .object(["account": "alice", "pool": "eeth", "amountWei": .wei(100 * ether)]))
+        #expect(more.at("validatorsFunded") == .array([.int(0), .int(1)]))
+        // A third operator and a higher cap (100 ETH each): the buffer's 136 ETH fund four
+        // validators at once, least stake first (opc, then opa, opb, opc; ties by name).
+        let set = try world.send("ledger", "ledger.pool.set", as: "admin", .object([
+            "pool": "eeth", "operators": .array(["opa", "opb", "opc"]), "capBips": .int(5000),
+        ]))
+        #expect(set.at("validatorsFunded") == .array([.int(2), .int(3), .int(4), .int(5)]), "\(set)")
+        #expect(set.at("delegated") == .array(["pool:eeth/opc"]))
+        for (name, count) in [("opa", 2), ("opb", 2), ("opc", 2)] {
+            #expect(try operatorRow(world, name).array("validators").count == count, "\(name)")
+        }
+        #expect(try operatorRow(world, "opc").at("validators") == .array([.int(2), .int(5)]))
+        #expect(amount(try pool(world), "bufferedWei") == 200 * ether - 6 * 32 * ether)
+        try expectAuditExact(world, "policy")
+    }
+
     @Test func badInputIsRefusedAndChangesNothing() throws {
         var world = try world()
         try world.send("ledger", "ledger.eth.deposit", as: "alice", .object(["account": "alice", "amountWei": .wei(10 * ether)]))
