@@ -431,8 +431,9 @@ extension LedgerDomain {
     }
 
     /// The report's events: a checkpoint of every pod-staker, the pool's native withdrawals
-    /// completed (ETH back to the buffer) and queued (swept pod ETH), then `PoolReported`, each
-    /// computed on the state the ones before it leave (a copy here; `apply` replays them).
+    /// completed (ETH back to the buffer) and queued (swept pod ETH), then `PoolReported` and the
+    /// validators the buffer funds after it, each computed on the state the ones before it leave
+    /// (a copy here; `apply` replays them).
     func eethReportEvents(epoch: UInt64) -> [NewEvent] {
         var world = self
         var events: [NewEvent] = []
@@ -479,7 +480,9 @@ extension LedgerDomain {
         var reported = world
         let body = reported.runEethReport(epoch: epoch)
         events.append(NewEvent(name: "PoolReported", epoch: epoch, body: .object(body)))
-        return events
+        // What the buffer holds beyond the queue (ETH back from exits, AVS rewards) funds
+        // validators again under the policy, after the report.
+        return events + reported.eethFundingEvents(reported.eeth).events
     }
 
     /// The pool's value now, by layer (the report's formula; `ledger.pool.show` shows it between

@@ -270,6 +270,44 @@ import Testing
         try expectAuditExact(world, "policy")
     }
 
+    /// An exit requested for a withdrawal that more stake then pays from the buffer: the exited
+    /// validator's ETH comes back through the escrow, and the report that collects it funds a
+    /// validator again (what the buffer holds beyond the queue).
+    @Test func ethBackFromTheEscrowFundsValidatorsAgain() throws {
+        var world = try world()
+        try world.send("ledger", "ledger.pool.set", as: "admin", .object(["pool": "eeth", "capBips": .int(10_000)]))
+        for (account, eth) in [("alice", UInt128(40)), ("bob", 30)] {
+            try world.send("ledger", "ledger.eth.deposit", as: account, .object(["account": .string(account), "amountWei": .wei(eth * ether)]))
+        }
+        try world.send("ledger", "ledger.stake", as: "alice", .object(["account": "alice", "pool": "eeth", "amountWei": .wei(40 * ether)]))
+        try world.send("ledger", "ledger.withdrawal.request", as: "alice", .object(["account": "alice", "pool": "eeth", "amountWei": .wei(20 * ether)]))
+        var reports = 0
+        while try pool(world).at("exitsRequested") == .array([]), reports < 20 {
+            _ = try nextReport(&world)
+            reports += 1
+        }
+        #expect(try pool(world).at("exitsRequested") == .array([.int(0)]))
+        // bob's stake covers the queue: the buffer keeps it (no validator), the next report pays.
+        let bob = try world.send("ledger", "ledger.stake", as: "bob", .object(["account": "bob", "pool": "eeth", "amountWei": .wei(30 * ether)]))
+        #expect(bob.at("validatorsFunded") == .array([]))
+        #expect(try nextReport(&world).at("finalizedThrough") == .int(1))
+        var refunded = false
+        while !refunded && reports < 200 {
+            _ = try nextReport(&world)
+            reports += 1
+            let types = world.journals["ledger"]!.suffix(2).map(\.type)
+            refunded = types == ["ledger.PoolReported", "ledger.ValidatorDeposited"]
+        }
+        #expect(refunded, "a report funded a validator with the ETH back from the escrow")
+        #expect(world.journals["ledger"]!.contains { $0.type == "ledger.RestakeWithdrawalCompleted" })
+        // opa's exited validator no longer counts as stake: opa and opb tie at 0, opa by name.
+        #expect(try operatorRow(world, "opa").at("validators") == .array([.int(0), .int(1)]))
+        try expectAuditExact(world, "refunded")
+        var replayed = LedgerDomain()
+        for event in world.journals["ledger"]! { replayed.apply(event) }
+        #expect(replayed.snapshot() == world.ledger.snapshot())
+    }
+
     @Test func badInputIsRefusedAndChangesNothing() throws {
         var world = try world()
         try world.send("ledger", "ledger.eth.deposit", as: "alice", .object(["account": "alice", "amountWei": .wei(10 * ether)]))
