@@ -7,13 +7,20 @@ import ServiceKit
 /// natively restaked and delegated through its own pod-stakers, its reports.
 extension LedgerDomain {
     static let eethAssets = ["eth", "steth", "wsteth"]
+    static let eethRoutedTypes: Set<String> = [
+        "ledger.stake", "ledger.wrap", "ledger.unwrap", "ledger.transfer", "ledger.withdrawal.request", "ledger.withdrawal.claim",
+        "ledger.withdrawal.list", "ledger.pool.show", "ledger.pool.set",
+    ]
 
     // MARK: Routing
 
     /// The eeth pool's commands and queries; nil when `type` with this body is not about it.
     func decideEeth(_ type: String, _ body: JSON.Fields, context: CommandContext) throws(ContractError) -> Decision? {
-        let pool = try body.optionalString("pool")
-        let token = try body.optionalString("token")
+        guard Self.eethRoutedTypes.contains(type) else { return nil }
+        // Only a string `pool` / `token` routes here; anything else is left to the other pools'
+        // handlers, which report it as they always did.
+        let pool = (try? body.optionalString("pool")) ?? nil
+        let token = (try? body.optionalString("token")) ?? nil
         switch type {
         case "ledger.stake" where pool == EethPool.name: return try decideEethStake(body, context: context)
         case "ledger.wrap" where token == "weeth" || pool == EethPool.name:
