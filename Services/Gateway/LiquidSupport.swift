@@ -3,32 +3,58 @@ import Contracts
 
 /// The liquid-staking pools of the ledger (PROTOCOL.md §9.5).
 enum LiquidPool: String, CaseIterable, ExpressibleByArgument {
-    case steth, reth
+    case steth, reth, eeth
 
     /// The token a stake into the pool mints.
-    var token: LiquidToken { self == .steth ? .steth : .reth }
+    var token: LiquidToken {
+        switch self {
+        case .steth: .steth
+        case .reth: .reth
+        case .eeth: .eeth
+        }
+    }
 
     /// `steth (rebasing, Lido-style)`.
-    var kind: String { self == .steth ? "rebasing, Lido-style" : "exchange-rate, Rocket Pool-style" }
+    var kind: String {
+        switch self {
+        case .steth: "rebasing, Lido-style"
+        case .reth: "exchange-rate, Rocket Pool-style"
+        case .eeth: "liquid restaking, ether.fi-style"
+        }
+    }
 }
 
 /// The pools' tokens, as the ledger names them; `symbol` is how people write them.
 enum LiquidToken: String, CaseIterable, ExpressibleByArgument {
-    case steth, wsteth, reth
+    case steth, wsteth, reth, eeth, weeth
 
     var symbol: String {
         switch self {
         case .steth: "stETH"
         case .wsteth: "wstETH"
         case .reth: "rETH"
+        case .eeth: "eETH"
+        case .weeth: "weETH"
         }
     }
 }
 
 /// The tokens a withdrawal request takes (rETH leaves through `stakeline unstake`).
 enum WithdrawalToken: String, CaseIterable, ExpressibleByArgument {
-    case steth, wsteth
-    var token: LiquidToken { self == .steth ? .steth : .wsteth }
+    case steth, wsteth, eeth, weeth
+    var token: LiquidToken { LiquidToken(rawValue: rawValue)! }
+    /// The pool whose queue takes the token.
+    var pool: LiquidPool { self == .eeth || self == .weeth ? .eeth : .steth }
+}
+
+/// What `wrap` / `unwrap` wrap into: wsteth (steth) or weeth (eeth).
+enum WrapperToken: String, CaseIterable, ExpressibleByArgument {
+    case wsteth, weeth
+}
+
+/// The asset `stake --pool eeth` takes: ETH, or steth / wsteth (held by the pool at their ETH value).
+enum StakeAsset: String, CaseIterable, ExpressibleByArgument {
+    case eth, steth, wsteth
 }
 
 extension InputParsing {

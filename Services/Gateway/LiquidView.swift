@@ -35,15 +35,23 @@ enum LiquidView {
         case .reth:
             if result["feeWei"] != nil { rows.append(("Deposit fee", Format.ether(result, "feeWei", exact: exact) + " (stays in the pool)")) }
             rows.append(("rETH minted", Format.token(result, "rethMinted", .reth, exact: exact)))
+        case .eeth:
+            if let asset = try? result.string("asset"), asset != "eth" {
+                rows.append(("Taken", "\(asset) worth \(Format.ether(result, "valueWei", exact: exact)) (held by the pool, counted at each report)"))
+            }
+            rows.append(("Shares minted", Format.shares(result, "sharesMinted")))
+            let delegated = result.texts("delegated")
+            if !delegated.isEmpty { rows.append(("Delegated", delegated.joined(separator: ", ") + " (the pool's pod-stakers, by its policy)")) }
         }
         rows.append(("\(pool.token.symbol) balance", Format.token(result, "balanceWei", pool.token, exact: exact)))
         if result["ethBalanceWei"] != nil { rows.append(("ETH balance", Format.ether(result, "ethBalanceWei", exact: exact))) }
         let funded = result.texts("validatorsFunded")
         var fundedText = ids(funded)
         if funded.isEmpty {
-            fundedText += pool == .steth
-                ? " (the ETH waits in the pool's buffer until it makes up 32 ETH for a validator)"
-                : " (the deposit pool funds validators when node operators deposit: stakeline node deposit)"
+            fundedText += pool == .reth
+                ? " (the deposit pool funds validators when node operators deposit: stakeline node deposit)"
+                : " (the ETH waits in the pool's buffer until it makes up 32 ETH for a validator"
+                    + (pool == .eeth ? " within the policy's cap: stakeline pool set eeth)" : ")")
         }
         rows.append(("Validators funded", fundedText))
         lines += Format.fields(rows).map { "  " + $0 }
@@ -139,23 +147,31 @@ enum LiquidView {
     static func withdrawalRequested(_ result: JSON, account: String, asked: UInt128, token: WithdrawalToken,
                                     now: UInt64?, exact: Bool) -> [String] {
         let requests = (try? result.array("requests")) ?? []
+        let base: LiquidToken = token.pool == .eeth ? .eeth : .steth
         var lines = ["\(account) requested a withdrawal of \(Format.token(wei: asked, token.token, exact: exact))"
             + (token == .wsteth ? " (unwrapped first" + (result["stethWei"] != nil
-                ? " to \(Format.token(result, "stethWei", .steth, exact: exact)))" : " to stETH)") : "")]
+                ? " to \(Format.token(result, "stethWei", .steth, exact: exact)))" : " to stETH)") : "")
+            + (token == .weeth ? " (unwrapped first" + (result["eethWei"] != nil
+                ? " to \(Format.token(result, "eethWei", .eeth, exact: exact)))" : " to eETH)") : "")]
         if requests.count == 1, let request = requests.first {
-            lines.append("  Request \(id(request)): \(Format.token(request, "amountWei", .steth, exact: exact)), "
+            lines.append("  Request \(id(request)): \(Format.token(request, "amountWei", base, exact: exact)), "
                 + "\(Format.shares(request, "shares")) locked")
         } else if !requests.isEmpty {
             lines.append("  Split into \(requests.count) requests (at most 1000 ETH each):")
             let rows = requests.map { [id($0), Format.ether($0, "amountWei", exact: exact, unit: false),
                                        Format.grouped((try? $0.amount("shares")).map(String.init) ?? "?")] }
-            lines += Format.table(["ID", "AMOUNT (stETH)", "SHARES LOCKED"], rows, rightAligned: [0, 1, 2]).map { "  " + $0 }
+            lines += Format.table(["ID", "AMOUNT (\(base.symbol))", "SHARES LOCKED"], rows, rightAligned: [0, 1, 2]).map { "  " + $0 }
         }
         if let expected = (try? result.optionalUInt64("expectedFinalizationEpoch")) ?? nil {
-            lines.append("Expected finalization: " + Format.epochFromNow(expected, now: now))
+            var text = "Expected finalization: " + Format.epochFromNow(expected, now: now)
+            if result["includesRestakingEscrow"] == .bool(true) {
+                text += " (the buffer cannot pay it: validators exit, then the 3150-epoch restaking escrow runs)"
+            }
+            lines.append(text)
         }
         let first = requests.first.map { id($0) } ?? "ID"
-        lines.append("Once finalized: stakeline withdraw claim \(first) (stakeline withdraw list --account \(account) shows the status)")
+        let pool = token.pool == .eeth ? " --pool eeth" : ""
+        lines.append("Once finalized: stakeline withdraw claim \(first)\(pool) (stakeline withdraw list\(pool) --account \(account) shows the status)")
         return lines
     }
 
@@ -202,7 +218,7 @@ enum LiquidView {
     static func withdrawalClaimed(_ result: JSON, exact: Bool) -> [String] {
         let account = string(result, "account")
         var lines = ["Request \(id(result)) claimed: \(Format.ether(result, "claimedWei", exact: exact)) paid into "
-            + "\(account)'s ETH (requested \(Format.token(result, "amountWei", .steth, exact: exact)))"]
+            + "\(account)'s ETH (requested \(Format.token(result, "amountWei", result["pool"] == .string("eeth") ? .eeth : .steth, exact: exact)))"]
         if let asked = try? result.amount("amountWei"), let claimed = try? result.amount("claimedWei"), claimed < asked {
             var why = "  \(asked - claimed) wei less than requested: the locked shares were worth less at finalization"
             if let rate = try? result.amount("finalizationShareRateE27") {
@@ -225,6 +241,8 @@ enum LiquidView {
             rows.append(("Total pooled", eth("totalPooledWei")))
             rows.append(("Total shares", Format.shares(pool, "totalShares")))
             rows.append(("Share rate", (try? pool.amount("shareRateE27")).map { "1 share = \(Format.rate(e27: $0, exact: exact)) ETH" } ?? "?"))
+        case .eeth:
+            return EethView.poolRows(pool, now: now, exact: exact)
         case .reth:
             rows.append(("Total ETH", eth("totalEthWei")))
             rows.append(("rETH supply", Format.token(pool, "rethSupplyWei", .reth, exact: exact)))
@@ -342,6 +360,12 @@ enum LiquidView {
         }
         if account["rethWei"].flatMap({ $0 == .null ? nil : $0 }) != nil {
             rows.append(("rETH", Format.token(account, "rethWei", .reth, exact: exact)))
+        }
+        if let eeth = try? account.amount("eethWei"), eeth > 0 {
+            rows.append(("eETH", Format.token(account, "eethWei", .eeth, exact: exact) + " (\(Format.shares(account, "eethShares")))"))
+        }
+        if let weeth = try? account.amount("weethWei"), weeth > 0 {
+            rows.append(("weETH", Format.token(account, "weethWei", .weeth, exact: exact)))
         }
         return rows
     }

@@ -6,7 +6,7 @@ extension Stakeline {
     struct Pool: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "The liquid-staking pools: their books and (as the oracle) their report schedule.",
-            subcommands: [Show.self, Schedule.self])
+            subcommands: [Show.self, Schedule.self, Set.self])
 
         // MARK: show
 
@@ -16,7 +16,7 @@ extension Stakeline {
 
             @OptionGroup var global: GlobalOptions
 
-            @Argument(help: "steth or reth.")
+            @Argument(help: "steth, reth or eeth.")
             var pool: LiquidPool
 
             func run() throws {
@@ -26,6 +26,7 @@ extension Stakeline {
                                                  body: .object(["pool": .string(pool.rawValue)]))
                     if global.json { return Output.json(result) }
                     Output.fields(LiquidView.poolRows(result, now: client.currentEpoch(), exact: global.exact))
+                    if pool == .eeth { return EethView.printTables(result, exact: global.exact) }
                     let operators = LiquidView.operatorRows(result)
                     print("")
                     if operators.isEmpty {
@@ -55,7 +56,7 @@ extension Stakeline {
 
             @OptionGroup var global: GlobalOptions
 
-            @Argument(help: "steth or reth.")
+            @Argument(help: "steth, reth or eeth.")
             var pool: LiquidPool
 
             @Option(help: "Epochs between two oracle reports (default 225: one day).")

@@ -257,7 +257,9 @@ extension Stakeline {
                 try guarded(json: global.json) {
                     let client = try GatewayClient(options: global)
                     let account = InputParsing.account(self.account)
-                    let result = try client.call(.rewards, "rewards.avs.claim", actor: client.actor(account),
+                    // The eeth pool's pod-stakers (pool:eeth/<operator>) are claimed by the oracle (§9.8).
+                    let actor = account.hasPrefix("pool:eeth/") ? client.oracle : client.actor(account)
+                    let result = try client.call(.rewards, "rewards.avs.claim", actor: actor,
                                                  body: .object(["account": .string(account)]))
                     try client.waitForLedger(.rewards, seq: try client.eventSeq(of: result, from: .rewards))
                     let balance = try? client.call(.ledger, "ledger.account.show", actor: "stakeline",

@@ -6,11 +6,15 @@ extension Stakeline {
 
     struct Stake: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Stake an account's ETH into a liquid-staking pool: stETH (steth) or rETH (reth).",
+            abstract: "Stake an account's ETH into a liquid-staking pool: stETH (steth), rETH (reth) or eETH (eeth).",
             discussion: """
                 steth mints shares at the current rate (the stETH balance is their value and rebases \
                 at each oracle report); its buffer funds 32 ETH validators for the curated operators \
                 at once. reth keeps a 0.05% deposit fee and mints rETH at the last reported rate. \
+                eeth (liquid restaking) mints rebasing shares like steth; its buffer funds validators \
+                natively restaked and delegated across restaking operators by the pool's policy \
+                (stakeline pool set eeth); it also takes steth or wsteth, at their ETH value \
+                (stake alice 3 steth --pool eeth). \
                 At least 0.01 ETH, paid from the account's ETH in the books (stakeline eth deposit). \
                 Acts as the account unless --as says otherwise. Example: stakeline stake alice 10.5
                 """)
@@ -18,18 +22,30 @@ extension Stakeline {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var arguments: EthArguments
 
-        @Option(help: "The pool: steth (rebasing, Lido-style) or reth (exchange-rate, Rocket Pool-style).")
+        @Argument(help: "What is staked: eth (default), or with --pool eeth also steth or wsteth.")
+        var asset: StakeAsset?
+
+        @Option(help: "The pool: steth (rebasing, Lido-style), reth (exchange-rate, Rocket Pool-style) or eeth (liquid restaking, ether.fi-style).")
         var pool: LiquidPool = .steth
 
-        func validate() throws { _ = try arguments.parsed() }
+        func body() throws -> [String: JSON] {
+            let (account, wei) = try arguments.parsed()
+            var body: [String: JSON] = ["account": .string(account), "pool": .string(pool.rawValue), "amountWei": .amount(wei)]
+            if let asset, asset != .eth {
+                guard pool == .eeth else { throw ValidationError("only --pool eeth takes \(asset.rawValue); \(pool.rawValue) takes ETH") }
+                body["asset"] = .string(asset.rawValue)
+            }
+            return body
+        }
+
+        func validate() throws { _ = try body() }
 
         func run() throws {
             try guarded(json: global.json) {
-                let (account, wei) = try arguments.parsed()
+                let body = try body()
+                let account = try arguments.parsed().account
                 let client = try GatewayClient(options: global)
-                let result = try client.call(.ledger, "ledger.stake", actor: client.actor(account), body: .object([
-                    "account": .string(account), "pool": .string(pool.rawValue), "amountWei": .amount(wei),
-                ]))
+                let result = try client.call(.ledger, "ledger.stake", actor: client.actor(account), body: .object(body))
                 if global.json { return Output.json(result) }
                 LiquidView.stake(result, pool: pool, exact: global.exact).forEach { print($0) }
             }
@@ -90,18 +106,22 @@ extension Stakeline {
 
     struct Wrap: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Wrap stETH into wstETH, which does not rebase (its value per unit grows instead).",
-            discussion: "Acts as the account unless --as says otherwise. Example: stakeline wrap alice 2")
+            abstract: "Wrap stETH into wstETH (or eETH into weETH with --token weeth), which does not rebase.",
+            discussion: "Acts as the account unless --as says otherwise. Examples: stakeline wrap alice 2; stakeline wrap alice 2 --token weeth")
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var arguments: TokenArguments
+
+        @Option(help: "The wrapper: wsteth (of steth, default) or weeth (of eeth).")
+        var token: WrapperToken = .wsteth
 
         func validate() throws { _ = try arguments.parsed() }
 
         func run() throws {
             try guarded(json: global.json) {
-                let result = try arguments.send("ledger.wrap", global)
+                let result = try arguments.send("ledger.wrap", global, token: token == .weeth ? "weeth" : nil)
                 if global.json { return Output.json(result) }
+                if token == .weeth { return EethView.wrap(result, unwrap: false, exact: global.exact).forEach { print($0) } }
                 LiquidView.wrap(result, exact: global.exact).forEach { print($0) }
             }
         }
@@ -109,18 +129,22 @@ extension Stakeline {
 
     struct Unwrap: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Unwrap wstETH back into stETH (the shares it holds, at today's rate).",
-            discussion: "The amount is in wstETH. Acts as the account unless --as says otherwise. Example: stakeline unwrap alice 1.9")
+            abstract: "Unwrap wstETH back into stETH (or weETH into eETH with --token weeth), at today's rate.",
+            discussion: "The amount is in the wrapped token. Acts as the account unless --as says otherwise. Example: stakeline unwrap alice 1.9")
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var arguments: TokenArguments
+
+        @Option(help: "The wrapper: wsteth (default) or weeth.")
+        var token: WrapperToken = .wsteth
 
         func validate() throws { _ = try arguments.parsed() }
 
         func run() throws {
             try guarded(json: global.json) {
-                let result = try arguments.send("ledger.unwrap", global)
+                let result = try arguments.send("ledger.unwrap", global, token: token == .weeth ? "weeth" : nil)
                 if global.json { return Output.json(result) }
+                if token == .weeth { return EethView.wrap(result, unwrap: true, exact: global.exact).forEach { print($0) } }
                 LiquidView.unwrap(result, exact: global.exact).forEach { print($0) }
             }
         }
@@ -167,10 +191,11 @@ struct TokenArguments: ParsableArguments {
     }
 
     /// Sends `type` as the account (or `--as`) and returns the result.
-    func send(_ type: String, _ global: GlobalOptions) throws -> JSON {
+    func send(_ type: String, _ global: GlobalOptions, token: String? = nil) throws -> JSON {
         let (account, wei) = try parsed()
         let client = try GatewayClient(options: global)
-        return try client.call(.ledger, type, actor: client.actor(account),
-                               body: .object(["account": .string(account), "amountWei": .amount(wei)]))
+        var body: [String: JSON] = ["account": .string(account), "amountWei": .amount(wei)]
+        if let token { body["token"] = .string(token) }
+        return try client.call(.ledger, type, actor: client.actor(account), body: .object(body))
     }
 }

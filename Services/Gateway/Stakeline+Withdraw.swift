@@ -4,7 +4,7 @@ import Contracts
 extension Stakeline {
     struct Withdraw: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "The steth pool's withdrawal queue: request, follow, claim.",
+            abstract: "The steth and eeth pools' withdrawal queues: request, follow, claim.",
             discussion: """
                 A request locks the stETH's shares; an oracle report finalizes it at that report's \
                 rate, from the buffer and exited validators; then the owner claims ETH: the amount \
@@ -32,8 +32,11 @@ extension Stakeline {
             @Argument(help: "How much of the token, in decimals: 1.5 (at most 18 decimals).")
             var amount: String
 
-            @Argument(help: "steth or wsteth (rETH leaves through 'stakeline unstake').")
+            @Argument(help: "steth or wsteth, eeth or weeth (rETH leaves through 'stakeline unstake').")
             var token: WithdrawalToken
+
+            @Option(help: "The pool (optional: the token says it): steth or eeth.")
+            var pool: LiquidPool?
 
             func parsed() throws -> (account: String, wei: UInt128) {
                 try usage { () throws(InputError) in
@@ -41,15 +44,23 @@ extension Stakeline {
                 }
             }
 
-            func validate() throws { _ = try parsed() }
+            func body() throws -> [String: JSON] {
+                let (account, wei) = try parsed()
+                if let pool, pool != token.pool {
+                    throw ValidationError("\(token.rawValue) is withdrawn from the \(token.pool.rawValue) pool, not \(pool.rawValue)")
+                }
+                var body: [String: JSON] = ["account": .string(account), "token": .string(token.rawValue), "amountWei": .amount(wei)]
+                if token.pool == .eeth { body["pool"] = .string("eeth") }
+                return body
+            }
+
+            func validate() throws { _ = try body() }
 
             func run() throws {
                 try guarded(json: global.json) {
                     let (account, wei) = try parsed()
                     let client = try GatewayClient(options: global)
-                    let result = try client.call(.ledger, "ledger.withdrawal.request", actor: client.actor(account), body: .object([
-                        "account": .string(account), "token": .string(token.rawValue), "amountWei": .amount(wei),
-                    ]))
+                    let result = try client.call(.ledger, "ledger.withdrawal.request", actor: client.actor(account), body: .object(try body()))
                     if global.json { return Output.json(result) }
                     LiquidView.withdrawalRequested(result, account: account, asked: wei, token: token,
                                                    now: client.currentEpoch(), exact: global.exact).forEach { print($0) }
@@ -68,10 +79,14 @@ extension Stakeline {
             @Option(help: "Only this account's requests.")
             var account: String?
 
+            @Option(help: "The pool's queue: steth (default) or eeth.")
+            var pool: LiquidPool = .steth
+
             func run() throws {
                 try guarded(json: global.json) {
                     let client = try GatewayClient(options: global)
                     var body: [String: JSON] = [:]
+                    if pool == .eeth { body["pool"] = .string("eeth") }
                     let name = account.map(InputParsing.account)
                     if let name { body["account"] = .string(name) }
                     let result = try client.call(.ledger, "ledger.withdrawal.list", actor: client.actor(name ?? "stakeline"),
@@ -103,11 +118,18 @@ extension Stakeline {
             @Argument(help: "The request id (stakeline withdraw list).")
             var id: UInt64
 
+            @Option(help: "The pool whose queue holds the request: steth (default) or eeth (ids are per pool).")
+            var pool: LiquidPool = .steth
+
+            func body() -> [String: JSON] {
+                pool == .eeth ? ["id": .int(id), "pool": .string("eeth")] : ["id": .int(id)]
+            }
+
             func run() throws {
                 try guarded(json: global.json) {
                     let client = try GatewayClient(options: global)
-                    let actor = try global.actor ?? client.withdrawalOwner(id)
-                    let result = try client.call(.ledger, "ledger.withdrawal.claim", actor: actor, body: .object(["id": .int(id)]))
+                    let actor = try global.actor ?? client.withdrawalOwner(id, pool: pool)
+                    let result = try client.call(.ledger, "ledger.withdrawal.claim", actor: actor, body: .object(body()))
                     if global.json { return Output.json(result) }
                     LiquidView.withdrawalClaimed(result, exact: global.exact).forEach { print($0) }
                 }
@@ -119,8 +141,9 @@ extension Stakeline {
 extension GatewayClient {
     /// The owner of withdrawal request `id`, from `ledger.withdrawal.list`; `request_not_found`
     /// (exit 1, as the ledger would answer) when there is no such request.
-    func withdrawalOwner(_ id: UInt64) throws -> String {
-        let list = try call(.ledger, "ledger.withdrawal.list", actor: "stakeline", body: .object([:]))
+    func withdrawalOwner(_ id: UInt64, pool: LiquidPool = .steth) throws -> String {
+        let list = try call(.ledger, "ledger.withdrawal.list", actor: "stakeline",
+                            body: .object(pool == .eeth ? ["pool": .string("eeth")] : [:]))
         let requests = (try? list.array("requests")) ?? []
         if let owner = LiquidView.owner(ofRequest: id, in: requests) { return owner }
         throw GatewayFailure.refused(code: "request_not_found", message: "no withdrawal request \(id) (stakeline withdraw list)")

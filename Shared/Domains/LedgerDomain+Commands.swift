@@ -6,6 +6,7 @@ extension LedgerDomain {
     public func decide(_ command: CommandEnvelope, context: CommandContext) -> Result<Decision, ContractError> {
         do throws(ContractError) {
             let body = command.body.fields(at: "body")
+            if let eethDecision = try decideEeth(command.type, body, context: context) { return .success(eethDecision) }
             switch command.type {
             case "ledger.ping", "ledger.pings":
                 return plumbing.decide(command, context: context)

@@ -65,7 +65,7 @@ struct PoolSchedule: Sendable, Equatable {
 
 /// The ledger's liquid-staking commands (docs/PROTOCOL.md §9.5).
 extension LedgerDomain {
-    static let pools = ["steth", "reth"]
+    static let pools = ["steth", "reth", "eeth"]
 
     func requirePool(_ body: JSON.Fields) throws(ContractError) -> String {
         let pool = try body.optionalString("pool") ?? "steth"

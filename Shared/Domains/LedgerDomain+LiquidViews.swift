@@ -134,6 +134,9 @@ extension LedgerDomain {
             "stethShares": .amount(steth.shares(of: account)),
             "wstethWei": .amount(steth.wstethWei(of: account)),
             "rethWei": .amount(reth.rethWei(of: account)),
+            "eethWei": .amount(eeth.eethWei(of: account)),
+            "eethShares": .amount(eeth.tokens.shares(of: account)),
+            "weethWei": .amount(eeth.weethWei(of: account)),
         ]
     }
 

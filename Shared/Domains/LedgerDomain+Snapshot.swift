@@ -26,6 +26,7 @@ extension LedgerDomain {
             "lastEpochInLeak": .bool(lastEpochInLeak),
             "steth": steth.snapshot,
             "reth": reth.snapshot,
+            "eeth": eeth.snapshot,
             "nodeOperators": .object(nodeOperators.mapValues(\.json)),
             "schedules": .object(schedules.mapValues(\.json)),
             "restaking": restakingSnapshot(),
@@ -70,6 +71,7 @@ extension LedgerDomain {
         // Absent in snapshots taken before liquid staking: the pools are then empty.
         if let stethJSON = snapshot["steth"] { steth = try StethPool(snapshot: stethJSON) }
         if let rethJSON = snapshot["reth"] { reth = try RethPool(snapshot: rethJSON) }
+        if let eethJSON = snapshot["eeth"] { eeth = try EethPool(snapshot: eethJSON) }
         if case .object(let operators)? = snapshot["nodeOperators"] {
             for (name, value) in operators { nodeOperators[name] = try NodeOperatorRecord(body: value) }
         }

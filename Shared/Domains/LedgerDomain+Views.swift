@@ -181,15 +181,17 @@ extension LedgerDomain {
         let slashing = chain.slashingPenaltiesGwei * weiPerGwei
         let liquid = liquidAudit()
         let restake = restakingAudit()
+        let liquidRestaking = eethAudit()
         let left = inflowsWei + rewards + liquid.elRewardsWei
         let right = accountBalances + validatorBalances + pending + penalties + slashing + outflowsWei + liquid.poolEtherWei
-            + restake.podWei + restake.escrowWei
+            + restake.podWei + restake.escrowWei + liquidRestaking.etherWei
         return .object([
             "inflowsWei": .amount(inflowsWei),
             "rewardsWei": .amount(rewards),
             "elRewardsWei": .amount(liquid.elRewardsWei),
             "poolEtherWei": .amount(liquid.poolEtherWei),
-            "tokenChecks": .object(liquid.checks),
+            "tokenChecks": .object(liquid.checks.merging(liquidRestaking.checks) { a, _ in a }),
+            "eethEtherWei": .amount(liquidRestaking.etherWei),
             "podWei": .amount(restake.podWei),
             "rewardsEscrowWei": .amount(restake.escrowWei),
             "restaking": .object(restake.fields),
@@ -201,7 +203,7 @@ extension LedgerDomain {
             "outflowsWei": .amount(outflowsWei),
             "leftWei": .amount(left),
             "rightWei": .amount(right),
-            "ok": .bool(left == right && liquid.ok && restake.ok),
+            "ok": .bool(left == right && liquid.ok && restake.ok && liquidRestaking.ok),
         ])
     }
 }

@@ -43,6 +43,8 @@ public struct LedgerDomain: ServiceDomain {
     /// The rebasing liquid-staking pool, and the exchange-rate one.
     var steth = StethPool()
     var reth = RethPool()
+    /// The liquid-restaking pool (ether.fi-style): LedgerDomain+Eeth.swift.
+    var eeth = EethPool()
     /// Node operators mirrored from stakeline-operators, and pools' report schedules from rewards.
     var nodeOperators: [String: NodeOperatorRecord] = [:]
     var schedules: [String: PoolSchedule] = [:]
@@ -92,7 +94,7 @@ public struct LedgerDomain: ServiceDomain {
         case "ledger.ValidatorSlashRefused":
             break
         default:
-            guard applyLiquid(event) || applyRestaking(event) else { preconditionFailure("unknown own event \(event.type) at seq \(event.seq)") }
+            guard applyEeth(event) || applyLiquid(event) || applyRestaking(event) else { preconditionFailure("unknown own event \(event.type) at seq \(event.seq)") }
         }
     }
 
@@ -106,6 +108,10 @@ public struct LedgerDomain: ServiceDomain {
         }
         if owner == RethPool.owner {
             applyMinipool(event, index: index)
+            return
+        }
+        if owner == EethPool.owner {
+            applyEethValidator(index: index, operatorName: must(event) { body throws(ContractError) in try body.string("operator") })
             return
         }
         let handle = ownerHandle(owner)
@@ -140,6 +146,10 @@ public struct LedgerDomain: ServiceDomain {
                 continue
             }
             if sweepIntoPod(withdrawal.validator, amountWei: amountWei) { continue }
+            if owner == EethPool.owner {  // an eeth validator swept before its verification
+                eeth.bufferedWei += amountWei
+                continue
+            }
             if owner == RethPool.owner {
                 let (operatorName, nodeWei) = reth.split(sweptWei: amountWei, full: withdrawal.full, from: withdrawal.validator)
                 if nodeWei > 0 {
@@ -187,6 +197,7 @@ public struct LedgerDomain: ServiceDomain {
     // MARK: Reacting to other services
 
     public func react(to event: EventEnvelope, context: CommandContext) -> [NewEvent] {
+        if let eeth = reactEeth(to: event) { return eeth }
         if let liquid = reactLiquid(to: event) { return liquid }
         if let restake = reactRestaking(to: event) { return restake }
         switch event.type {
@@ -214,7 +225,7 @@ public struct LedgerDomain: ServiceDomain {
         var next = chain
         let summary = next.processEpoch()
         epochCache.store(epoch: epoch, generation: generation, chain: next, summary: summary)
-        return [NewEvent(name: "EpochApplied", epoch: epoch, body: epochBody(summary, after: next))]
+        return [NewEvent(name: "EpochApplied", epoch: epoch, body: epochBody(summary, after: next))] + eethVerifications(after: next)
     }
 
     private func epochBody(_ summary: EpochSummary, after next: BeaconChain) -> JSON {

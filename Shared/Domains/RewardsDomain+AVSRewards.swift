@@ -491,10 +491,18 @@ extension RewardsDomain {
     func decideAVSRewards(_ command: CommandEnvelope, _ body: JSON.Fields, context: CommandContext) throws(ContractError) -> Decision? {
         switch command.type {
         case "rewards.avs.claim":
-            let account = try AccountName.validated(try body.string("account"), field: "body.account")
-            let actor = (try? AccountName.validated(context.actor)) ?? context.actor
-            guard actor == account else {
-                throw ContractError(.unauthorized, "\(context.actor) may not claim the AVS rewards of \(account): only \(account) itself may")
+            let raw = try body.string("account")
+            // The eeth pool's pod-stakers (`pool:eeth/<operator>`, §9.8) are claimed by its oracle.
+            let poolStaker = raw.hasPrefix("pool:eeth/")
+                && (try? AccountName.validated(String(raw.dropFirst("pool:eeth/".count)))) != nil
+            let account = poolStaker ? raw : try AccountName.validated(raw, field: "body.account")
+            if poolStaker {
+                try context.requireOracle(doing: "claiming the eeth pool's AVS rewards")
+            } else {
+                let actor = (try? AccountName.validated(context.actor)) ?? context.actor
+                guard actor == account else {
+                    throw ContractError(.unauthorized, "\(context.actor) may not claim the AVS rewards of \(account): only \(account) itself may")
+                }
             }
             var bySet: [OperatorSetID: UInt128] = [:]
             for (key, amount) in avsRewards.claimable(account) where amount > 0 { bySet[key.operatorSet, default: 0] += amount }
@@ -510,7 +518,9 @@ extension RewardsDomain {
                 result: fields.merging(["seq": .int(context.nextSeq)]),
                 events: [NewEvent(name: "AVSRewardsClaimed", epoch: epoch, body: fields)])
         case "rewards.avs.show":
-            let account = try AccountName.validated(try body.string("account"), field: "body.account")
+            let raw = try body.string("account")
+            let account = raw.hasPrefix("pool:eeth/") && (try? AccountName.validated(String(raw.dropFirst("pool:eeth/".count)))) != nil
+                ? raw : try AccountName.validated(raw, field: "body.account")
             return Decision(result: avsRewards.showView(account, epoch: epoch))
         case "rewards.avs.submissions":
             let avs = try AccountName.validated(try body.string("avs"), field: "body.avs")

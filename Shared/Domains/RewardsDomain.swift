@@ -19,7 +19,7 @@ public struct RewardsDomain: ServiceDomain {
     var validatorPerformance: [UInt64: ValidatorPerformance] = [:]
     var ownerPerformance: [String: ValidatorPerformance] = [:]
     /// Oracle report schedules and execution-layer income per pool.
-    var schedules: [String: PoolSchedule] = ["steth": PoolSchedule(), "reth": PoolSchedule()]
+    var schedules: [String: PoolSchedule] = ["steth": PoolSchedule(), "reth": PoolSchedule(), "eeth": PoolSchedule()]
     /// AVS rewards submissions, their replicas and reward indexes.
     var avsRewards = AVSRewardsBook()
 
@@ -56,7 +56,7 @@ public struct RewardsDomain: ServiceDomain {
                 try context.requireOracle(doing: "scheduling pool reports")
                 let pool = try body.string("pool")
                 guard let current = schedules[pool] else {
-                    throw ContractError(.unknownPool, "there is no pool \(pool) (pools: steth, reth)")
+                    throw ContractError(.unknownPool, "there is no pool \(pool) (pools: steth, reth, eeth)")
                 }
                 let updated = try current.updated(by: command.body)
                 let fields = updated.json.merging(["pool": .string(pool)])

@@ -36,7 +36,9 @@ extension StethPool {
         return .object(fields)
     }
 
-    init(snapshot json: JSON) throws(ContractError) {
+    init(
+        snapshot json: JSON, wrapperHolder: HolderID = StethPool.wrapperHolder, queueHolder: HolderID = StethPool.queueHolder
+    ) throws(ContractError) {
         self.init()
         func items(_ value: JSON, _ key: String) throws(ContractError) -> [[JSON]] {
             try value.array(key).map { item throws(ContractError) in
@@ -91,7 +93,7 @@ extension StethPool {
         if case .object(let holders) = try json.object("wrapped") {
             for (name, value) in holders { wrapped[HolderID(name)] = try amount(value) }
         }
-        wrapper = ExchangeRateWrapper(wrapperHolder: Self.wrapperHolder, restoringWrapped: wrapped)
+        wrapper = ExchangeRateWrapper(wrapperHolder: wrapperHolder, restoringWrapped: wrapped)
         let queueJSON = try json.object("queue")
         var requests: [WithdrawalQueue.Request] = []
         for parts in try items(queueJSON, "requests") {
@@ -106,7 +108,7 @@ extension StethPool {
         let lastFinalized = WithdrawalRequestID(try queueJSON.uint64("lastFinalized"))
         let locked = try queueJSON.amount("lockedWei")
         queue = try accounting { () throws(AccountingError) in
-            try WithdrawalQueue(queueHolder: Self.queueHolder, restoringRequests: requests, checkpoints: checkpoints,
+            try WithdrawalQueue(queueHolder: queueHolder, restoringRequests: requests, checkpoints: checkpoints,
                                 lastFinalizedRequestID: lastFinalized, lockedEtherWei: locked)
         }
         if let sharesJSON = json["shares"], sharesJSON != .null {

@@ -34,6 +34,10 @@ struct StethPool: Sendable, Equatable {
     var shares: SharePool?
     var wrapper = ExchangeRateWrapper(wrapperHolder: StethPool.wrapperHolder)
     var queue = WithdrawalQueue(queueHolder: StethPool.queueHolder)
+    /// The names of the pool's token and wrapper in messages (the eeth pool reuses this type
+    /// for its shares, weeth wrapper and queue: see EethPool).
+    var token = "steth"
+    var wrappedToken = "wsteth"
     var bufferedWei: UInt128 = 0
     var reportedClBalanceWei: UInt128 = 0
     var reportedClValidators = 0
@@ -116,8 +120,8 @@ struct StethPool: Sendable, Equatable {
         amountWei: UInt128?, shares sharesToMove: UInt128?, token: String, from: String, to: String
     ) throws(ContractError) -> (sharesMoved: UInt128, creditedWei: UInt128) {
         switch token {
-        case "steth":
-            guard var pool = shares else { throw ContractError(.insufficientBalance, "\(from) holds no steth") }
+        case self.token:
+            guard var pool = shares else { throw ContractError(.insufficientBalance, "\(from) holds no \(self.token)") }
             let outcome: SharePool.TransferOutcome
             if let sharesToMove {
                 outcome = try accounting { () throws(AccountingError) in
@@ -130,27 +134,27 @@ struct StethPool: Sendable, Equatable {
             }
             shares = pool
             return (outcome.sharesMoved, outcome.amountCreditedWei)
-        case "wsteth":
+        case wrappedToken:
             guard sharesToMove == nil else {
-                throw ContractError(.invalidArgument, "a by-shares transfer is for steth; wsteth moves exact units already")
+                throw ContractError(.invalidArgument, "a by-shares transfer is for \(self.token); \(wrappedToken) moves exact units already")
             }
             let units = amountWei ?? 0
             try accounting { () throws(AccountingError) in try wrapper.transfer(units, from: HolderID(from), to: HolderID(to)) }
             return (0, units)
         default:
-            throw ContractError(.unknownToken, "the steth pool has tokens steth and wsteth, not \(token)")
+            throw ContractError(.unknownToken, "the \(self.token) pool has tokens \(self.token) and \(wrappedToken), not \(token)")
         }
     }
 
     mutating func wrap(_ amountWei: UInt128, for account: String) throws(ContractError) -> UInt128 {
-        guard var pool = shares else { throw ContractError(.insufficientBalance, "\(account) holds no steth") }
+        guard var pool = shares else { throw ContractError(.insufficientBalance, "\(account) holds no \(token)") }
         let units = try accounting { () throws(AccountingError) in try wrapper.wrap(amountWei, for: HolderID(account), in: &pool) }
         shares = pool
         return units
     }
 
     mutating func unwrap(_ units: UInt128, for account: String) throws(ContractError) -> ExchangeRateWrapper.UnwrapOutcome {
-        guard var pool = shares else { throw ContractError(.insufficientBalance, "\(account) holds no wsteth") }
+        guard var pool = shares else { throw ContractError(.insufficientBalance, "\(account) holds no \(wrappedToken)") }
         let outcome = try accounting { () throws(AccountingError) in try wrapper.unwrap(units, for: HolderID(account), in: &pool) }
         shares = pool
         return outcome
@@ -160,14 +164,14 @@ struct StethPool: Sendable, Equatable {
     mutating func requestWithdrawal(
         _ amountWei: UInt128, for account: String, epoch: UInt64
     ) throws(ContractError) -> [(id: WithdrawalRequestID, amountWei: UInt128, shares: UInt128)] {
-        guard var pool = shares else { throw ContractError(.insufficientBalance, "\(account) holds no steth") }
+        guard var pool = shares else { throw ContractError(.insufficientBalance, "\(account) holds no \(token)") }
         guard amountWei >= WithdrawalQueue.requestMinimumWei else {
             throw ContractError(.belowMinimum, "the smallest withdrawal request is 100 wei")
         }
         let available = pool.balanceWei(of: HolderID(account))
         guard amountWei <= available else {
             throw ContractError(.insufficientBalance,
-                "\(account) holds \(EtherAmount.format(available)) steth, cannot withdraw \(EtherAmount.format(amountWei))")
+                "\(account) holds \(EtherAmount.format(available)) \(token), cannot withdraw \(EtherAmount.format(amountWei))")
         }
         var parts: [UInt128] = []
         var left = amountWei
@@ -187,11 +191,11 @@ struct StethPool: Sendable, Equatable {
         var queueCopy = queue
         var made: [(WithdrawalRequestID, UInt128, UInt128)] = []
         for part in parts {
-            let before = pool.shares(of: Self.queueHolder)
+            let before = pool.shares(of: queue.queueHolder)
             let id = try accounting { () throws(AccountingError) in
                 try queueCopy.requestWithdrawal(part, owner: HolderID(account), pool: &pool)
             }
-            made.append((id, part, pool.shares(of: Self.queueHolder) - before))
+            made.append((id, part, pool.shares(of: queue.queueHolder) - before))
         }
         shares = pool
         queue = queueCopy

@@ -34,7 +34,7 @@ private func amount(_ value: UInt128) -> JSON { .amount(value) }
             (nil, nil, nil, "give the amount and the token (steth, wsteth, reth), or --shares N"),
             ("1", "steth", "1", "give either an amount or --shares, not both"),
             ("wsteth", nil, "1", "--shares moves stETH shares only; transfer wstETH by amount"),
-            ("1", "eth", nil, "'eth' is not a token here; use steth, wsteth, reth"),
+            ("1", "eth", nil, "'eth' is not a token here; use steth, wsteth, reth, eeth, weeth"),
             ("1.0000000000000000001", "steth", nil,
              "amount '1.0000000000000000001' has more than 18 decimals: the smallest unit is 0.000000000000000001"),
             ("-1", "steth", nil, "amount '-1' is not a decimal number of ETH such as 32 or 0.5"),
@@ -53,12 +53,12 @@ private func amount(_ value: UInt128) -> JSON { .amount(value) }
     @Test func commandLinesAreCheckedBeforeSending() throws {
         // Usage errors (exit 64) from parsing alone: nothing is sent.
         for arguments in [
-            ["stake", "alice", "1.0000000000000000001"], ["stake", "alice", "10", "--pool", "eeth"],
+            ["stake", "alice", "1.0000000000000000001"], ["stake", "alice", "10", "--pool", "ufo"],
             ["transfer", "alice", "bob", "1"], ["transfer", "alice", "bob", "1", "dai"],
             ["wrap", "alice", "x"], ["unwrap", "alice", "1,5"], ["unstake", "alice", ""],
             ["withdraw", "request", "alice", "1", "reth"], ["withdraw", "request", "alice", "1e3", "steth"],
             ["withdraw", "claim", "-1"], ["transfer", "alice", "bob", "--shares", "1.5"], ["node", "deposit", "dave"], ["node", "deposit", "dave", "--bond", "8.x"],
-            ["pool", "show", "eeth"], ["pool", "schedule", "steth"], ["pool", "schedule", "steth", "--report-interval", "0"],
+            ["pool", "show", "ufo"], ["pool", "schedule", "steth"], ["pool", "schedule", "steth", "--report-interval", "0"],
             ["pool", "schedule", "reth", "--el-rewards", "0.0000000000000000001"],
         ] {
             do {
