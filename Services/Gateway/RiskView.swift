@@ -181,7 +181,16 @@ enum RiskView {
         if array(result, "operators").isEmpty { lines.append("  (no validator is active at this epoch)") }
         else { lines += Format.table(["NAME", "KIND", "VALIDATORS", "STAKE", "SHARE", ""],
             array(result, "operators").map { row in
-                let kind = RestakeView.given(row, "pool") != nil ? "node operator (" + RestakeView.string(row, "pool") + ")" : "solo"
+                let pools = (row["byRole"].flatMap { value -> [String]? in
+                    if case .object(let roles) = value { return roles.keys.filter { $0 != "solo" }.sorted() }
+                    return nil
+                } ?? []).joined(separator: ", ")
+                let kind = switch RestakeView.string(row, "kind") {
+                case "node-operator": "node operator (" + RestakeView.string(row, "pool") + ")"
+                case "restaking-operator": "restaking operator (" + pools + ")"
+                case "pool-operator": "pool operator (" + pools + ")"
+                default: "solo"
+                }
                 return [RestakeView.string(row, "name"), kind, RestakeView.number(row, "validators"),
                         Format.ether(row, "stakeWei", exact: exact), share(row, "shareBips"), flag(row)]
             }, rightAligned: [2, 3, 4]) }
@@ -257,6 +266,12 @@ enum RiskView {
                 + (pool["restaked"] == .bool(true)
                     ? "would lose \(Format.ether(pool, "lossEtherWei", exact: exact)) through its restaked validators"
                     : "not restaked, no AVS exposure"))
+            // Its holders, as the next report's (negative) rebase would share the loss out.
+            for holder in array(pool, "holders") where holder["lossEtherWei"] != .string("0") {
+                let token = RestakeView.string(holder, "token")
+                lines.append("  \(RestakeView.string(holder, "holder")) (\(token == "weeth" ? "weETH" : "eETH")): "
+                    + "−\(Format.ether(holder, "lossEtherWei", exact: exact))")
+            }
         }
         lines.append("Total: \(Format.ether(ledger, "totalLossEtherWei", exact: exact)) lost by stakers and escrowed withdrawals.")
         return lines

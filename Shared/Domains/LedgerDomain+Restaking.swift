@@ -35,7 +35,10 @@ extension LedgerDomain {
         case "ledger.restake.withdraw.complete": return try decideWithdrawComplete(body, context: context)
         case "ledger.avs.rewards.fund": return try decideRewardsFund(body, context: context)
         case "ledger.restake.show":
-            return Decision(result: restakeView(try AccountName.validated(try body.string("account"), field: "body.account")))
+            // A pool's reserved pod-stakers (`pool:eeth/<operator>`) are shown too.
+            let raw = try body.string("account")
+            let account = restaking.ledger.handle(of: StakerID(raw)) != nil ? raw : try AccountName.validated(raw, field: "body.account")
+            return Decision(result: restakeView(account))
         case "ledger.restake.operator":
             return Decision(result: restakeOperatorView(try AccountName.validated(try body.string("operator"), field: "body.operator")))
         default:

@@ -23,13 +23,15 @@ struct RiskPool: Sendable {
 extension LedgerDomain {
     static let riskQueryTypes: Set<String> = ["ledger.risk.concentration", "ledger.risk.pool", "ledger.restake.simulateSlash"]
 
-    /// The pools the risk views know. The eeth pool adds one entry here (its validators and
-    /// operators, and its pod owner as restaking staker).
+    /// The pools the risk views know: their validators and operators, and for a restaked pool
+    /// the restaking stakers that hold its positions.
     var riskPools: [RiskPool] {
         [
             RiskPool(name: StethPool.name, owner: StethPool.owner, operatorOf: steth.operatorOf, restakingStakers: []),
             RiskPool(name: RethPool.name, owner: RethPool.owner, operatorOf: reth.minipools.mapValues(\.operatorName),
                      restakingStakers: []),
+            // Restaked through one pod-staker per operator it delegates to (PROTOCOL.md §9.8).
+            RiskPool(name: EethPool.name, owner: EethPool.owner, operatorOf: eeth.operatorOf, restakingStakers: eeth.stakers),
         ]
     }
 
@@ -109,7 +111,11 @@ extension LedgerDomain {
             let record = nodeOperators[name]
             return .object([
                 "name": .string(name),
-                "kind": .string(record != nil ? "node-operator" : "solo"),
+                // Who runs it: a pool's node operator, a restaking operator running an eeth
+                // validator, or a solo staker.
+                "kind": .string(record != nil ? "node-operator"
+                    : roles.keys.contains(where: { $0 != "solo" }) ? (restaking.operators.contains(name) ? "restaking-operator" : "pool-operator")
+                    : "solo"),
                 "pool": record.map { .string($0.pool) } ?? .null,
                 "validators": .int(roles.values.reduce(0) { $0 + $1.validators }),
                 "stakeWei": .amount(wei), "shareBips": .int(Self.bips(wei, of: total.stakeWei)),
@@ -329,6 +335,7 @@ extension LedgerDomain {
             let loss = pool.restakingStakers.reduce(UInt128(0)) { $0 + (lossByStaker[$1] ?? 0) }
             return .object([
                 "pool": .string(pool.name), "restaked": .bool(!pool.restakingStakers.isEmpty), "lossEtherWei": .amount(loss),
+                "holders": .array(pool.name == EethPool.name ? eethHolderLosses(loss) : []),
             ])
         }
         return .object([
@@ -336,5 +343,38 @@ extension LedgerDomain {
             "strategies": .array(strategyRows), "stakers": .array(stakerRows), "withdrawals": .array(withdrawalRows),
             "pools": .array(poolRows), "totalLossEtherWei": .amount(totalLossEth),
         ])
+    }
+
+    /// How a loss of the eeth pool's value reaches its holders at the next report: every share
+    /// loses alike (no fee on a loss), so a holder loses `floor(loss × shares / totalShares)`;
+    /// the weeth wrapper's part goes to weeth holders pro rata to their weeth. Floors: the rows
+    /// sum to at most the loss (the dust falls on no one in particular).
+    func eethHolderLosses(_ lossWei: UInt128) -> [JSON] {
+        guard lossWei > 0, let shares = eeth.tokens.shares, shares.totalShares > 0 else { return [] }
+        func part(_ amount: UInt128, _ numerator: UInt128, _ denominator: UInt128) -> UInt128 {
+            guard denominator > 0 else { return 0 }
+            return (try? FixedPoint.mulDivFloor(amount, numerator, denominator)) ?? 0
+        }
+        var rows: [JSON] = []
+        let wrapper = eeth.tokens.wrapper
+        // The bootstrap's dead shares lose too, but belong to no one: not listed.
+        for (holder, held) in shares.sharesByHolder.sorted(by: { $0.key.rawValue < $1.key.rawValue })
+        where held > 0 && holder != SharePool.deadHolder {
+            let loss = part(lossWei, held, shares.totalShares)
+            if holder == wrapper.wrapperHolder {
+                for (weethHolder, units) in wrapper.wrappedByHolder.sorted(by: { $0.key.rawValue < $1.key.rawValue }) where units > 0 {
+                    rows.append(.object([
+                        "holder": .string(weethHolder.rawValue), "token": .string("weeth"), "units": .amount(units),
+                        "lossEtherWei": .amount(part(loss, units, wrapper.totalWrapped)),
+                    ]))
+                }
+            } else {
+                rows.append(.object([
+                    "holder": .string(holder.rawValue), "token": .string("eeth"), "shares": .amount(held),
+                    "lossEtherWei": .amount(loss),
+                ]))
+            }
+        }
+        return rows
     }
 }
