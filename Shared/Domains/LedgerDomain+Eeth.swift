@@ -272,8 +272,20 @@ extension LedgerDomain {
         let nextReport = (chain.epoch / interval + 1) * interval
         if pool.tokens.queue.unfinalizedAmountWei <= pool.bufferedWei { return (nextReport, false) }
         let sweep = chain.parameters.sweepIntervalEpochs
-        // The exit is requested at the next report; then the exit queue, withdrawability, the sweep.
-        let withdrawable = nextReport + 5 + BeaconParameters.minValidatorWithdrawabilityDelay
+        // The exit is requested at the first report at which one of its validators may exit
+        // (active for SHARD_COMMITTEE_PERIOD epochs); then the exit queue, withdrawability, the sweep.
+        var exitReport = nextReport
+        let mayExitFrom = pool.validators.lazy.filter { !pool.exitsRequested.contains($0) }
+            .compactMap { index -> UInt64? in
+                let activation = self.chain.validators[index.rawValue].activationEpoch
+                // Not active yet: when it is expected to be (deposit queue, then activation).
+                return activation != BeaconValidator.farFutureEpoch ? activation : self.chain.expectedActivationEpoch(of: index)
+            }
+            .map { $0 + BeaconParameters.shardCommitteePeriod }.min()
+        if pool.exitsRequested.isEmpty, let mayExitFrom, mayExitFrom > nextReport {
+            exitReport = (mayExitFrom + interval - 1) / interval * interval
+        }
+        let withdrawable = exitReport + 5 + BeaconParameters.minValidatorWithdrawabilityDelay
         let swept = (withdrawable / sweep + 1) * sweep
         // Queued at the first report after the sweep, completable 3151 epochs later, collected
         // at the report after that.
