@@ -24,9 +24,9 @@ extension LedgerDomain {
         switch type {
         case "ledger.stake" where pool == EethPool.name: return try decideEethStake(body, context: context)
         case "ledger.wrap" where token == "weeth" || pool == EethPool.name:
-            return try decideEethWrap(body, context: context, unwrap: false)
+            return try decideWrap(body, context: context, unwrap: false, in: eeth.tokens)
         case "ledger.unwrap" where token == "weeth" || pool == EethPool.name:
-            return try decideEethWrap(body, context: context, unwrap: true)
+            return try decideWrap(body, context: context, unwrap: true, in: eeth.tokens)
         case "ledger.transfer" where token == "eeth" || token == "weeth": return try decideEethTransfer(body, context: context)
         case "ledger.withdrawal.request" where pool == EethPool.name || token == "eeth" || token == "weeth":
             return try decideEethWithdrawalRequest(body, context: context)
@@ -182,29 +182,6 @@ extension LedgerDomain {
     }
 
     // MARK: Tokens
-
-    private func decideEethWrap(_ body: JSON.Fields, context: CommandContext, unwrap: Bool) throws(ContractError) -> Decision {
-        let account = try AccountName.validated(try body.string("account"), field: "body.account")
-        try context.requireActor(account, doing: unwrap ? "unwrap" : "wrap")
-        let amount = try positiveAmount(body, "amountWei")
-        var next = eeth.tokens
-        var fields: [String: JSON] = ["account": .string(account), "token": .string("weeth"), "amountWei": .amount(amount)]
-        if unwrap {
-            let outcome = try next.unwrap(amount, for: account)
-            fields["weethWei"] = .amount(amount)
-            fields["eethCreditedWei"] = .amount(outcome.amountCreditedWei)
-            fields["sharesMoved"] = .amount(outcome.sharesMoved)
-        } else {
-            let units = try next.wrap(amount, for: account)
-            fields["weethWei"] = .amount(units)
-            fields["sharesMoved"] = .amount(units)
-        }
-        fields["eethBalanceWei"] = .amount(next.stethWei(of: account))
-        fields["weethBalanceWei"] = .amount(next.wstethWei(of: account))
-        return Decision(result: .object(fields), events: [
-            NewEvent(name: unwrap ? "Unwrapped" : "Wrapped", epoch: chain.epoch, body: .object(fields)),
-        ])
-    }
 
     private func decideEethTransfer(_ body: JSON.Fields, context: CommandContext) throws(ContractError) -> Decision {
         let from = try AccountName.validated(try body.string("from"), field: "body.from")

@@ -176,24 +176,28 @@ extension LedgerDomain {
         return Decision(result: .object(fields), events: [NewEvent(name: "Transferred", epoch: chain.epoch, body: .object(fields))])
     }
 
-    func decideWrap(_ body: JSON.Fields, context: CommandContext, unwrap: Bool) throws(ContractError) -> Decision {
+    /// Wraps or unwraps a rebasing pool's token (stETH ↔ wstETH, eETH ↔ weETH): the wrapper
+    /// holds shares, its units never rebase. Field names follow the pool's tokens; an eeth event
+    /// also names its token (`weeth`), a steth one does not (as journaled before eeth existed).
+    func decideWrap(_ body: JSON.Fields, context: CommandContext, unwrap: Bool, in pool: StethPool) throws(ContractError) -> Decision {
         let account = try AccountName.validated(try body.string("account"), field: "body.account")
         try context.requireActor(account, doing: unwrap ? "unwrap" : "wrap")
         let amount = try positiveAmount(body, "amountWei")
-        var next = steth
+        var next = pool
         var fields: [String: JSON] = ["account": .string(account), "amountWei": .amount(amount)]
+        if pool.token != StethPool.name { fields["token"] = .string(pool.wrappedToken) }
         if unwrap {
             let outcome = try next.unwrap(amount, for: account)
-            fields["wstethWei"] = .amount(amount)
-            fields["stethCreditedWei"] = .amount(outcome.amountCreditedWei)
+            fields[pool.wrappedToken + "Wei"] = .amount(amount)
+            fields[pool.token + "CreditedWei"] = .amount(outcome.amountCreditedWei)
             fields["sharesMoved"] = .amount(outcome.sharesMoved)
         } else {
             let units = try next.wrap(amount, for: account)
-            fields["wstethWei"] = .amount(units)
+            fields[pool.wrappedToken + "Wei"] = .amount(units)
             fields["sharesMoved"] = .amount(units)
         }
-        fields["stethBalanceWei"] = .amount(next.stethWei(of: account))
-        fields["wstethBalanceWei"] = .amount(next.wstethWei(of: account))
+        fields[pool.token + "BalanceWei"] = .amount(next.stethWei(of: account))
+        fields[pool.wrappedToken + "BalanceWei"] = .amount(next.wstethWei(of: account))
         return Decision(result: .object(fields), events: [
             NewEvent(name: unwrap ? "Unwrapped" : "Wrapped", epoch: chain.epoch, body: .object(fields)),
         ])
