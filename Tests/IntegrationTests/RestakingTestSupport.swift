@@ -76,8 +76,12 @@ struct RestakingCLI {
         return Self.amount(found, "withdrawableShares")
     }
 
-    func token(_ account: String, _ field: String) throws -> UInt128 {
-        Self.amount(try json("account", "show", account), field)
+    /// A balance field of `account show`; 0 for an account the ledger has never credited.
+    func token(_ account: String, _ field: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> UInt128 {
+        let run = try stack.run(stack.binDir.appendingPathComponent("stakeline"), ["account", "show", account, "--json"])
+        if run.exitCode == 1 && (run.stderr + run.stdout).contains("not_found") { return 0 }
+        try #require(run.exitCode == 0, "account show \(account) exited \(run.exitCode): \(run.stdout) \(run.stderr)", sourceLocation: sourceLocation)
+        return Self.amount(try JSONCodec.parse(Array(run.stdout.utf8)), field, sourceLocation: sourceLocation)
     }
 
     /// slashing's magnitudes of `operator` in `strategy` (max, encumbered, allocatable) and its
