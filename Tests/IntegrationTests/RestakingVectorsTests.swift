@@ -286,17 +286,17 @@ struct RestakingVectorsTests {
         let wad = Self.wad
         let thirtyTwo = 32 * wad
 
-        for name in ["op", "op2", "op3"] {
+        for name in ["op", "op2", "op3", "op4"] {
             try cli.json("operator", "register", name, "--restaking", "--allocation-delay", "1")
         }
         try cli.json("avs", "register", "eigen")
         try cli.json("avs", "set", "create", "eigen/1", "--strategies", "native")
-        for name in ["op", "op2", "op3"] {
+        for name in ["op", "op2", "op3", "op4"] {
             try cli.json("operator", "join", name, "eigen/1")
             try cli.json("operator", "allocate", name, "eigen/1", "native", "1")
         }
-        // Validators 0, 1 (a), 2, 3 (b), 4 (c), 5 (d).
-        for (name, count) in [("a", 2), ("b", 2), ("c", 1), ("d", 1)] {
+        // Validators 0, 1 (a), 2, 3 (b), 4 (c), 5 (d), 6 (e).
+        for (name, count) in [("a", 2), ("b", 2), ("c", 1), ("d", 1), ("e", 1)] {
             try cli.json("eth", "deposit", name, String(32 * count))
             for _ in 0..<count { try cli.json("validator", "deposit", name) }
         }
@@ -310,7 +310,7 @@ struct RestakingVectorsTests {
             waited += 1
         }
         let activation = UInt64(clamping: amount(try validator(0), "activationEpoch"))
-        for (name, id) in [("a", 0), ("b", 2), ("c", 4), ("d", 5)] {
+        for (name, id) in [("a", 0), ("b", 2), ("c", 4), ("d", 5), ("e", 6)] {
             let verified = try cli.json("restake", "native", name, String(id))
             #expect(amount(verified, "restakedWei") == thirtyTwo)
         }
@@ -318,6 +318,7 @@ struct RestakingVectorsTests {
         try cli.json("delegate", "b", "op")
         try cli.json("delegate", "c", "op2")
         try cli.json("delegate", "d", "op3")
+        try cli.json("delegate", "e", "op4")
         #expect(try cli.operatorShares("op", "native") == 2 * thirtyTwo)
 
         // T14's start: 32 ETH, operator magnitude 0.25 (a 75 % slash of a full allocation):
@@ -445,6 +446,28 @@ struct RestakingVectorsTests {
         #expect(bcsfC == bcsfD && finalC == finalD)
         #expect(burnedD < burnedC)
         nativeBurned += burnedC + burnedD
+
+        // A queued native withdrawal is slashable in escrow (EigenLayer's EGSL-03 fix: queued
+        // beacon-chain shares count in the slashable queue), and pays at completion with the
+        // staker's *current* BCSF: a beacon-chain loss after queueing still reaches it.
+        let queued = try cli.json("restake", "withdraw", "queue", "e", "native", String(thirtyTwo), "--raw")
+        #expect(amount(queued["withdrawal"], "scaledShares") == thirtyTwo)
+        let eID = amount(queued["withdrawal"], "id")
+        #expect(try cli.operatorShares("op4", "native") == 0)
+        let eSlash = try cli.json("avs", "slash", "eigen/1", "op4", "50%", "--reason", "e: queued native")
+        let queuedCut = thirtyTwo - R.sharesAfter(thirtyTwo, prevMax: wad, newMax: half)
+        #expect(amount(ledgerSlash(eSlash, "native"), "queuedSharesSlashed") == queuedCut, "\(eSlash)")
+        #expect(amount(ledgerSlash(eSlash, "native"), "operatorSharesSlashed") == 0, "\(eSlash)")
+        nativeBurned += queuedCut
+        func eWithdrawal() throws -> JSON? {
+            R.items(try cli.json("restake", "show", "e")["withdrawals"]).first { amount($0, "id") == eID }
+        }
+        #expect(amount(try eWithdrawal(), "sharesNow") == R.mulWad(thirtyTwo, half))
+        try cli.json("validator", "slash", "6", "--reason", "e: beacon chain after queueing")
+        let bcsfE = bcsfAfter(wad, before: thirtyTwo, now: try podBalance([6]))
+        try expectCheckpoint("e", ids: [6], before: thirtyTwo, bcsf: bcsfE)
+        #expect(amount(try eWithdrawal(), "sharesNow") == R.mulWad(thirtyTwo, R.mulWad(half, bcsfE)))
+        #expect(try cli.operatorShares("op4", "native") == 0)
         let audit = try cli.json("audit")
         #expect(amount(audit["restaking"]?["native"], "nativeBurnedWei") == nativeBurned, "\(String(describing: audit["restaking"]))")
         try cli.expectAuditExact()
