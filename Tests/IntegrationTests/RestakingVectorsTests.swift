@@ -466,10 +466,30 @@ struct RestakingVectorsTests {
         try cli.json("validator", "slash", "6", "--reason", "e: beacon chain after queueing")
         let bcsfE = bcsfAfter(wad, before: thirtyTwo, now: try podBalance([6]))
         try expectCheckpoint("e", ids: [6], before: thirtyTwo, bcsf: bcsfE)
-        #expect(amount(try eWithdrawal(), "sharesNow") == R.mulWad(thirtyTwo, R.mulWad(half, bcsfE)))
+        let payout = R.mulWad(thirtyTwo, R.mulWad(half, bcsfE))
+        #expect(amount(try eWithdrawal(), "sharesNow") == payout)
         #expect(try cli.operatorShares("op4", "native") == 0)
         let audit = try cli.json("audit")
         #expect(amount(audit["restaking"]?["native"], "nativeBurnedWei") == nativeBurned, "\(String(describing: audit["restaking"]))")
+        try cli.expectAuditExact()
+
+        // Released 3151 epochs later, as shares: floor(scaled × mulWad(maxMag at start + 3150,
+        // BCSF now) / WAD) re-deposited under op4, the DSF reset by the full queue and set
+        // from op4's slashing factor with e's BCSF (SlashingLib.update with prevDs = 0).
+        let release = UInt64(amount(queued["withdrawal"], "releaseEpoch"))
+        try cli.refused(1, "withdrawal_delay_not_elapsed", "restake", "withdraw", "complete", "e", String(eID), "--as", "shares")
+        try cli.epochs(release - (try cli.chainEpoch()))
+        // As tokens the pod must hold the ETH: its validator has not been swept.
+        try cli.refused(1, "pod_balance_insufficient", "restake", "withdraw", "complete", "e", String(eID), "--as", "tokens")
+        let completed = try cli.json("restake", "withdraw", "complete", "e", String(eID), "--as", "shares")
+        #expect(amount(completed, "shares") == payout)
+        let sfE = R.mulWad(half, bcsfE)
+        let dsfE = R.updatedDSF(prevDs: 0, dsf: wad, added: payout, sf: sfE)
+        let positionE = try cli.position("e", "native")
+        #expect(amount(positionE, "depositShares") == payout)
+        #expect(amount(positionE, "depositScalingFactorWad") == dsfE)
+        #expect(amount(positionE, "withdrawableShares") == R.withdrawable(payout, dsf: dsfE, sf: sfE))
+        #expect(try cli.operatorShares("op4", "native") == payout)
         try cli.expectAuditExact()
     }
 }
