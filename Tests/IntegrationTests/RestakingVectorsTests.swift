@@ -491,5 +491,19 @@ struct RestakingVectorsTests {
         #expect(amount(positionE, "withdrawableShares") == R.withdrawable(payout, dsf: dsfE, sf: sfE))
         #expect(try cli.operatorShares("op4", "native") == payout)
         try cli.expectAuditExact()
+
+        // The books survive restarts: the ledger (pods, BCSFs, DSFs, withdrawals, burns replayed
+        // from its snapshot and journal) and slashing (magnitudes) answer the same afterwards.
+        func views() throws -> [JSON] {
+            try ["a", "b", "c", "d", "e"].map { try cli.json("restake", "show", $0) }
+                + ["op", "op2", "op3", "op4"].map { try cli.json("operator", "show", $0) } + [try cli.json("audit")]
+        }
+        let before = try views()
+        for service in ["ledger", "slashing"] {
+            let restarted = try stack.stack("restart", service)
+            try #require(restarted.exitCode == 0, "restart \(service): \(restarted.stdout) \(restarted.stderr)")
+        }
+        let after = try views()
+        for (index, view) in before.enumerated() { #expect(after[index] == view, "view \(index) after the restarts") }
     }
 }
