@@ -59,17 +59,18 @@ struct RestakingVectorsTests {
         let wad = Self.wad
 
         // One AVS (set 1, reth) per vector; T12's ELIP-002 example has three AVSs.
-        let operators = ["o1", "o3", "o12", "o4", "o5a", "o5b", "o5c", "o8", "o11"]
+        let operators = ["o1", "o3", "o12", "o4", "o5a", "o5b", "o5c", "o8", "o11", "ol", "or"]
         for name in operators {
             try cli.json("operator", "register", name, "--restaking", "--allocation-delay", "1")
         }
-        for avs in ["v1", "v3", "a1", "a2", "eigenda", "dd", "q", "h"] {
+        for avs in ["v1", "v3", "a1", "a2", "eigenda", "dd", "q", "h", "lw"] {
             try cli.json("avs", "register", avs)
             try cli.json("avs", "set", "create", "\(avs)/1", "--strategies", "reth")
         }
         let allocations: [(String, String, String)] = [
             ("o1", "v1/1", "1"), ("o3", "v3/1", "1"), ("o12", "a1/1", "0.2"), ("o12", "a2/1", "0.25"), ("o12", "eigenda/1", "0.2"),
             ("o4", "dd/1", "1"), ("o5a", "dd/1", "1"), ("o5b", "dd/1", "1"), ("o5c", "dd/1", "1"), ("o8", "q/1", "1"), ("o11", "h/1", "1"),
+            ("ol", "lw/1", "1"), ("or", "lw/1", "1"),
         ]
         for (name, set, magnitude) in allocations {
             try cli.json("operator", "join", name, set)
@@ -86,10 +87,51 @@ struct RestakingVectorsTests {
         try restakeReth(cli, "t5", eth: "1.5", reth: wad, to: "o5a")
         try restakeReth(cli, "t8", eth: "121", reth: 120 * wad, to: "o8")
         try restakeReth(cli, "t11", eth: "101", reth: 100 * wad, to: "o11")
+        try restakeReth(cli, "tl", eth: "1.5", reth: wad, to: "ol")
+        try restakeReth(cli, "tr", eth: "3.5", reth: 3 * wad, to: "or")
         try cli.expectAuditExact()
         try cli.epochs(1)  // epoch 1: every allocation in effect
         #expect(try cli.chainEpoch() == 1)
         var burned: UInt128 = 0
+
+        // The leave window in AVS rewards (DOMAIN.md: each epoch's slice goes to the operators
+        // slashable at that epoch): lw/1 pays ol (1e18 shares) and or (3e18) from epoch 1 over
+        // 3155 epochs; ol leaves at b = 2 and is paid through b + 3150, not after. Each index
+        // has one holder; the expected accruals are recomputed naively per epoch (split 10 %,
+        // the index's carry and residue, as RestakingRewardsTests restates them).
+        let leaveAmount: UInt128 = 3155 * 1_000_000_000_000_000 + 7
+        try cli.json("eth", "deposit", "lw", "4")
+        try cli.json("avs", "rewards", "submit", "lw/1", R.decimal(leaveAmount), "eth", "--epochs", "3155")
+        func leaveWindowAccruals(through last: UInt64) -> [String: UInt128] {
+            var accrued: [String: UInt128] = [:]
+            var carry: [String: UInt128] = [:], residue: [String: UInt128] = [:]
+            let holders = ["ol": ("tl", wad), "or": ("tr", 3 * wad)]
+            for epoch in UInt64(1)...last {
+                let slice = epoch == 3155 ? leaveAmount - leaveAmount / 3155 * 3154 : leaveAmount / 3155
+                let paid: [(String, UInt128)] = epoch <= 2 + Self.escrow ? [("ol", wad), ("or", 3 * wad)] : [("or", 3 * wad)]
+                let total = paid.reduce(UInt128(0)) { $0 + $1.1 }
+                for (op, weight) in paid {
+                    let part = R.mulDiv(slice, weight, total)
+                    let kept = part * 1000 / 10_000
+                    accrued[op, default: 0] += kept
+                    let (holder, stake) = holders[op]!
+                    let scaled = (part - kept) * wad + carry[op, default: 0]
+                    let delta = scaled / stake
+                    carry[op] = scaled % stake
+                    let owed = stake * delta + residue[op, default: 0]
+                    accrued[holder, default: 0] += owed / wad
+                    residue[op] = owed % wad
+                }
+            }
+            return accrued
+        }
+        func expectLeaveWindowAccruals(through last: UInt64, sourceLocation: SourceLocation = #_sourceLocation) throws {
+            let expected = leaveWindowAccruals(through: last)
+            for account in ["tl", "tr", "ol", "or"] {
+                #expect(amount(try cli.json("rewards", "show", account), "claimableWei") == expected[account] ?? 0,
+                        "\(account) through epoch \(last)", sourceLocation: sourceLocation)
+            }
+        }
 
         // T1: slash 25 % after a full allocation: current = max = encumbered = 75e16,
         // allocatable 0, wadSlashed 25e16; the slashable stake 1e18.mulWad(75e16) = 75e16.
@@ -190,6 +232,7 @@ struct RestakingVectorsTests {
                     let deallocated = try cli.json("operator", "allocate", name, "dd/1", "reth", magnitude)
                     #expect(amount(deallocated, "effectEpoch") == UInt128(b + Self.escrow + 1), "\(deallocated)")
                 }
+                try cli.json("operator", "leave", "ol", "lw/1")
                 let left = try cli.json("operator", "leave", "o5c", "dd/1")
                 #expect(amount(left, "slashableUntilEpoch") == UInt128(b + Self.escrow))
             }
@@ -203,6 +246,7 @@ struct RestakingVectorsTests {
         // slashable. T11's withdrawal is released (s + 3151) and pays 50e18 reth.
         try cli.epochs(b + Self.escrow - (try cli.chainEpoch()))
         #expect(try cli.chainEpoch() == b + Self.escrow)
+        try expectLeaveWindowAccruals(through: b + Self.escrow - 1)
         let t5a = try cli.json("avs", "slash", "dd/1", "o5a", "100%", "--reason", "T5 in window")
         #expect(amount(slashed(t5a), "slashedMagnitudeWad") == wad)
         #expect(amount(slashed(t5a), "newMaxMagnitudeWad") == 0)
@@ -221,8 +265,9 @@ struct RestakingVectorsTests {
         try cli.refused(1, "withdrawal_delay_not_elapsed", "restake", "withdraw", "complete", "t8", String(t8IDs[1]), "--as", "tokens")
         try cli.expectAuditExact()
 
-        // b + 3151 = s + 3152 = s + 1 + D + 1.
+        // b + 3151 = s + 3152 = s + 1 + D + 1. ol was paid for its window's last epoch.
         try cli.epochs(1)
+        try expectLeaveWindowAccruals(through: b + Self.escrow)
         // T4: the deallocation to 0.5 is effective but not cleared; 25 %: slashedMag
         // ceil(5e17 × 25e16 / 1e18) = 125e15, current = encumbered = 375e15, max 875e15.
         // Exactly the vector's numbers.
@@ -268,6 +313,8 @@ struct RestakingVectorsTests {
         // The withdrawal queued at s + 2, released at s + 3153, pays floor(scaled × 0 / WAD) = 0:
         // EigenLayer skips the strategy and the withdrawal is done.
         try cli.epochs(1)
+        // ol was not paid for b + 3151 (or took the whole slice).
+        try expectLeaveWindowAccruals(through: b + Self.escrow + 1)
         let zero = try cli.json("restake", "withdraw", "complete", "t8", String(t8IDs[2]), "--as", "tokens")
         #expect(amount(zero, "shares") == 0)
         #expect(try cli.token("t8", "rethWei") == t8Before + 40 * wad)
