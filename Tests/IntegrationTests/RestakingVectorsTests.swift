@@ -220,6 +220,7 @@ struct RestakingVectorsTests {
         // T8's queue: five withdrawals of 20e18 at epochs s … s + 4 (s = 1). At b = 2 the
         // deallocations (T4: 1 → 0.5; T5: 1 → 0, twice) and o5c's leave start their windows.
         var t8IDs: [UInt128] = []
+        var t12ID: UInt128 = 0
         let s = try cli.chainEpoch()
         for step in 0..<5 {
             if step > 0 { try cli.epochs(1) }
@@ -233,6 +234,10 @@ struct RestakingVectorsTests {
                     #expect(amount(deallocated, "effectEpoch") == UInt128(b + Self.escrow + 1), "\(deallocated)")
                 }
                 try cli.json("operator", "leave", "ol", "lw/1")
+                // t12 queues 90e18 of its 200e18 deposit shares under o12 at magnitude 0.9.
+                let queued = try cli.json("restake", "withdraw", "queue", "t12", "reth", String(90 * wad), "--raw")
+                #expect(amount(queued["withdrawal"], "scaledShares") == 90 * wad)
+                t12ID = amount(queued["withdrawal"], "id")
                 let left = try cli.json("operator", "leave", "o5c", "dd/1")
                 #expect(amount(left, "slashableUntilEpoch") == UInt128(b + Self.escrow))
             }
@@ -263,6 +268,32 @@ struct RestakingVectorsTests {
         #expect(try cli.token("t11", "rethWei") == t11Before + 50 * wad)
         // T8: the withdrawal queued at s is released now; at s + 1 not yet.
         try cli.refused(1, "withdrawal_delay_not_elapsed", "restake", "withdraw", "complete", "t8", String(t8IDs[1]), "--as", "tokens")
+        // Two slashes of o12 in t12's withdrawal's last slashable epoch (b + 3150), by two
+        // sets: the max-magnitude history keeps one entry for the epoch, the last (§2.8), which
+        // the withdrawal pays at; each slash also cuts the escrowed shares, valued at its
+        // previous max: floor(90e18 × prevMax / WAD) → ceil(· × newMax / prevMax).
+        var o12Active = 180 * wad - R.withdrawable(90 * wad, dsf: wad, sf: 9 * wad / 10)
+        #expect(try cli.operatorShares("o12", "reth") == o12Active)
+        var o12Max = 9 * wad / 10
+        var queuedBurned: UInt128 = 0
+        for (set, current) in [("a2/1", 25 * wad / 100), ("eigenda/1", 2 * wad / 10)] {
+            let cut = R.slash(current: current, max: o12Max, fraction: wad / 2)
+            let result = try cli.json("avs", "slash", set, "o12", "50%", "--reason", "twice in one epoch")
+            #expect(amount(slashed(result), "newMaxMagnitudeWad") == cut.max)
+            let inQueue = R.mulWad(90 * wad, o12Max)
+            let queueCut = inQueue - R.sharesAfter(inQueue, prevMax: o12Max, newMax: cut.max)
+            let activeCut = o12Active - R.sharesAfter(o12Active, prevMax: o12Max, newMax: cut.max)
+            #expect(amount(ledgerSlash(result), "queuedSharesSlashed") == queueCut, "\(result)")
+            #expect(amount(ledgerSlash(result), "operatorSharesSlashed") == activeCut, "\(result)")
+            burned += queueCut + activeCut
+            queuedBurned += queueCut
+            o12Active -= activeCut
+            o12Max = cut.max
+        }
+        #expect(o12Max == 675 * wad / 1000 && queuedBurned == 2025 * wad / 100)
+        #expect(try cli.operatorShares("o12", "reth") == o12Active)
+        #expect(try cli.withdrawable("t12", "reth") == R.withdrawable(110 * wad, dsf: wad, sf: o12Max))
+        #expect(try cli.burned("reth") == burned)
         try cli.expectAuditExact()
 
         // b + 3151 = s + 3152 = s + 1 + D + 1. ol was paid for its window's last epoch.
@@ -277,6 +308,11 @@ struct RestakingVectorsTests {
                                                                    encumbered: 375 * wad / 1000, allocatable: 500 * wad / 1000))
         #expect(try cli.operatorShares("o4", "reth") == R.sharesAfter(wad, prevMax: wad, newMax: 875 * wad / 1000))
         burned += wad - R.sharesAfter(wad, prevMax: wad, newMax: 875 * wad / 1000)
+        // t12's withdrawal pays at o12's magnitude at b + 3150, after both slashes: 60.75e18.
+        let t12Before = try cli.token("t12", "rethWei")
+        let t12Completed = try cli.json("restake", "withdraw", "complete", "t12", String(t12ID), "--as", "tokens")
+        #expect(amount(t12Completed, "shares") == R.mulWad(90 * wad, o12Max))
+        #expect(try cli.token("t12", "rethWei") == t12Before + 6075 * wad / 100)
         // T5: the same 100 % slash one epoch later (o5b) takes nothing: the deallocation has
         // completed, the strategy is skipped, max = allocatable = WAD.
         let t5b = try cli.json("avs", "slash", "dd/1", "o5b", "100%", "--reason", "T5 after window")
