@@ -141,10 +141,12 @@ struct RestakingRewardsTests {
         }
         try cli.json("avs", "register", "rw")
         try cli.json("avs", "set", "create", "rw/1", "--strategies", "reth")
-        for (op, magnitude) in [("op1", wad / 2), ("op2", wad / 3), ("op3", wad)] {
+        // Allocated at epoch 0, in effect from epoch 1 (delay 1): the submission's first
+        // epoch has no slashable stake (W = 0), its slice stays undistributed.
+        let allocations = [("op1", wad / 2), ("op2", wad / 3), ("op3", wad)]
+        for (op, magnitude) in allocations {
             try cli.json("operator", "join", op, "rw/1")
             try cli.json("operator", "allocate", op, "rw/1", "reth", "\(magnitude)wad")
-            naive.magnitudes[op] = (magnitude, wad)
         }
         // Ten stakers with odd amounts of reth, each delegated to op1, op2, op3 in turn. The
         // strategy prices 1:1 while no slash has burned anything (balance = total shares), so
@@ -166,9 +168,8 @@ struct RestakingRewardsTests {
             naive.operatorShares[op, default: 0] += shares
         }
         for op in Self.operators { #expect(try cli.operatorShares(op, "reth") == naive.operatorShares[op]!) }
-        try cli.epochs(1)  // allocations in effect (delay 1)
 
-        // 10 ETH + 12 345 wei over 10 epochs, from the epoch in progress.
+        // 10 ETH + 12 345 wei over 10 epochs, from the epoch in progress (0).
         let amount = 10 * wad + 12_345
         try cli.json("eth", "deposit", "rw", "11")
         try cli.json("avs", "rewards", "submit", "rw/1", R.decimal(amount), "eth", "--epochs", "10")
@@ -208,8 +209,14 @@ struct RestakingRewardsTests {
             }
             try cli.epochs(1)
             naive.epoch(slice: k == 9 ? amount - amount / 10 * 9 : amount / 10)
+            if k == 0 {
+                #expect(naive.undistributed == amount / 10, "the first epoch had no slashable stake")
+                for (op, magnitude) in allocations { naive.magnitudes[op] = (magnitude, wad) }
+            }
             try expectAccruals(cli, naive, "after epoch \(start + UInt64(k))")
-            for op in Self.operators { #expect(try cli.operatorShares(op, "reth") == naive.operatorShares[op]!, "\(op) at k = \(k)") }
+            if [2, 6, 7].contains(k) {  // the ledger's shares after a stake change are the model's
+                for op in Self.operators { #expect(try cli.operatorShares(op, "reth") == naive.operatorShares[op]!, "\(op) at k = \(k)") }
+            }
         }
         // Not vacuous: every staker and op1, op2 were paid; op3 keeps no split.
         #expect(Self.stakers.allSatisfy { (naive.delegatorAccrued[$0] ?? 0) > 0 })
