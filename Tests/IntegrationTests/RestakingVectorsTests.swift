@@ -378,8 +378,8 @@ struct RestakingVectorsTests {
             try cli.json("operator", "join", name, "eigen/1")
             try cli.json("operator", "allocate", name, "eigen/1", "native", "1")
         }
-        // Validators 0, 1 (a), 2, 3 (b), 4 (c), 5 (d), 6 (e).
-        for (name, count) in [("a", 2), ("b", 2), ("c", 1), ("d", 1), ("e", 1)] {
+        // Validators 0, 1 (a), 2, 3 (b), 4 (c), 5 (d), 6 (e), 7 (f).
+        for (name, count) in [("a", 2), ("b", 2), ("c", 1), ("d", 1), ("e", 1), ("f", 1)] {
             try cli.json("eth", "deposit", name, String(32 * count))
             for _ in 0..<count { try cli.json("validator", "deposit", name) }
         }
@@ -393,7 +393,7 @@ struct RestakingVectorsTests {
             waited += 1
         }
         let activation = UInt64(clamping: amount(try validator(0), "activationEpoch"))
-        for (name, id) in [("a", 0), ("b", 2), ("c", 4), ("d", 5), ("e", 6)] {
+        for (name, id) in [("a", 0), ("b", 2), ("c", 4), ("d", 5), ("e", 6), ("f", 7)] {
             let verified = try cli.json("restake", "native", name, String(id))
             #expect(amount(verified, "restakedWei") == thirtyTwo)
         }
@@ -530,6 +530,23 @@ struct RestakingVectorsTests {
         #expect(burnedD < burnedC)
         nativeBurned += burnedC + burnedD
 
+        // Delegating after a beacon-chain loss (§2.4 "Delegation"): f, undelegated (slashing
+        // factor = its BCSF), delegates to op (max 0.25): op gains f's withdrawable shares,
+        // calcWithdrawable(ds, dsf, BCSF), and the DSF is set against op's magnitude alone
+        // (WAD / maxMag), so f keeps its withdrawable value up to rounding.
+        try cli.json("validator", "slash", "7", "--reason", "f: beacon chain while undelegated")
+        let bcsfF = bcsfAfter(wad, before: thirtyTwo, now: try podBalance([7]))
+        try expectCheckpoint("f", ids: [7], before: thirtyTwo, bcsf: bcsfF)
+        let undelegatedF = R.withdrawable(thirtyTwo, dsf: wad, sf: bcsfF)
+        #expect(try cli.withdrawable("f", "native") == undelegatedF)
+        try cli.json("delegate", "f", "op")
+        let dsfF = R.divWad(wad, magnitude)
+        let positionF = try cli.position("f", "native")
+        #expect(amount(positionF, "depositScalingFactorWad") == dsfF)
+        #expect(amount(positionF, "withdrawableShares") == R.withdrawable(thirtyTwo, dsf: dsfF, sf: R.mulWad(magnitude, bcsfF)))
+        opShares += undelegatedF
+        #expect(try cli.operatorShares("op", "native") == opShares)
+
         // A queued native withdrawal is slashable in escrow (EigenLayer's EGSL-03 fix: queued
         // beacon-chain shares count in the slashable queue), and pays at completion with the
         // staker's *current* BCSF: a beacon-chain loss after queueing still reaches it.
@@ -578,7 +595,7 @@ struct RestakingVectorsTests {
         // The books survive restarts: the ledger (pods, BCSFs, DSFs, withdrawals, burns replayed
         // from its snapshot and journal) and slashing (magnitudes) answer the same afterwards.
         func views() throws -> [JSON] {
-            try ["a", "b", "c", "d", "e"].map { try cli.json("restake", "show", $0) }
+            try ["a", "b", "c", "d", "e", "f"].map { try cli.json("restake", "show", $0) }
                 + ["op", "op2", "op3", "op4"].map { try cli.json("operator", "show", $0) } + [try cli.json("audit")]
         }
         let before = try views()
