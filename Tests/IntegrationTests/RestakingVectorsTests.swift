@@ -472,7 +472,8 @@ struct RestakingVectorsTests {
         // Scenario B: the same loss first (validator 2: b's pod had 32 ETH), then another
         // validator verified: DSF from the lowered slashing factor.
         try cli.json("validator", "slash", "2", "--reason", "T14 B")
-        let bcsfB = bcsfAfter(wad, before: thirtyTwo, now: try podBalance([2]))
+        let restakedB = try podBalance([2])
+        let bcsfB = bcsfAfter(wad, before: thirtyTwo, now: restakedB)
         try expectCheckpoint("b", ids: [2], before: thirtyTwo, bcsf: bcsfB)
         let sfB = R.mulWad(magnitude, bcsfB)
         #expect(try cli.withdrawable("b", "native") == R.withdrawable(thirtyTwo, dsf: wad, sf: sfB))
@@ -564,7 +565,8 @@ struct RestakingVectorsTests {
         }
         #expect(amount(try eWithdrawal(), "sharesNow") == R.mulWad(thirtyTwo, half))
         try cli.json("validator", "slash", "6", "--reason", "e: beacon chain after queueing")
-        let bcsfE = bcsfAfter(wad, before: thirtyTwo, now: try podBalance([6]))
+        let restakedE = try podBalance([6])
+        let bcsfE = bcsfAfter(wad, before: thirtyTwo, now: restakedE)
         try expectCheckpoint("e", ids: [6], before: thirtyTwo, bcsf: bcsfE)
         let payout = R.mulWad(thirtyTwo, R.mulWad(half, bcsfE))
         #expect(amount(try eWithdrawal(), "sharesNow") == payout)
@@ -590,6 +592,51 @@ struct RestakingVectorsTests {
         #expect(amount(positionE, "depositScalingFactorWad") == dsfE)
         #expect(amount(positionE, "withdrawableShares") == R.withdrawable(payout, dsf: dsfE, sf: sfE))
         #expect(try cli.operatorShares("op4", "native") == payout)
+        try cli.expectAuditExact()
+
+        // Checkpoints 3151 epochs on (`restake checkpoint`): the pods' restaked balance now is
+        // Σ their validators' balances + the ETH swept into them (Σ withdrawn, all after
+        // verification). A rise adds deposit shares (SlashingLib.update at the slashing factor
+        // with BCSF; the operator gains exactly the rise); a fall lowers the BCSF again.
+        func checkpoint(_ account: String, ids: [Int], previous: UInt128, ds: UInt128, dsf: UInt128, bcsf: UInt128,
+                        maxMagnitude: UInt128, operatorShares: inout UInt128, sourceLocation: SourceLocation = #_sourceLocation) throws -> Bool {
+            try cli.json("restake", "checkpoint", account)
+            let swept = try ids.reduce(UInt128(0)) { $0 + R.amount(try validator($1), "withdrawnGwei") * 1_000_000_000 }
+            let now = try podBalance(ids) + swept
+            let shown = try cli.json("restake", "show", account)
+            let position = R.items(shown["positions"]).first { $0["strategy"] == .string("native") }
+            #expect(amount(shown["pod"], "podWei") == swept, "\(account)'s pod ETH", sourceLocation: sourceLocation)
+            #expect(amount(shown["pod"], "restakedWei") == now, "\(account)'s restaked balance", sourceLocation: sourceLocation)
+            if now >= previous {
+                let added = now - previous
+                let sf = R.mulWad(maxMagnitude, bcsf)
+                let newDsf = added == 0 ? dsf : R.updatedDSF(prevDs: ds, dsf: dsf, added: added, sf: sf)
+                #expect(amount(shown, "beaconChainSlashingFactorWad") == bcsf, sourceLocation: sourceLocation)
+                #expect(amount(position, "depositShares") == ds + added, "\(account) rise", sourceLocation: sourceLocation)
+                #expect(amount(position, "depositScalingFactorWad") == newDsf, sourceLocation: sourceLocation)
+                #expect(amount(position, "withdrawableShares") == R.withdrawable(ds + added, dsf: newDsf, sf: sf), sourceLocation: sourceLocation)
+                operatorShares += added
+            } else {
+                let newBcsf = R.mulDiv(bcsf, now, previous)
+                #expect(amount(shown, "beaconChainSlashingFactorWad") == newBcsf, "\(account) fall", sourceLocation: sourceLocation)
+                #expect(amount(position, "depositShares") == ds, sourceLocation: sourceLocation)
+                #expect(amount(position, "withdrawableShares") == R.withdrawable(ds, dsf: dsf, sf: R.mulWad(maxMagnitude, newBcsf)),
+                        sourceLocation: sourceLocation)
+                operatorShares -= beaconRemoval(ds: ds, dsf: dsf, maxMagnitude: maxMagnitude, decrease: bcsf - newBcsf)
+            }
+            return now > previous
+        }
+        // Both ways happen here: a's and b's healthy validators earned (and were swept) more than
+        // the slashed ones lost since; e's only validator is slashed and keeps losing.
+        #expect(try checkpoint("a", ids: [0, 1], previous: restakedA, ds: 2 * thirtyTwo, dsf: dsfA, bcsf: bcsfA,
+                       maxMagnitude: magnitude, operatorShares: &opShares))
+        #expect(try checkpoint("b", ids: [2, 3], previous: restakedB + thirtyTwo, ds: 2 * thirtyTwo, dsf: dsfB, bcsf: bcsfB,
+                       maxMagnitude: magnitude, operatorShares: &opShares))
+        #expect(try cli.operatorShares("op", "native") == opShares)
+        var op4Shares = payout
+        #expect(try !checkpoint("e", ids: [6], previous: restakedE, ds: payout, dsf: dsfE, bcsf: bcsfE, maxMagnitude: half,
+                                operatorShares: &op4Shares))
+        #expect(try cli.operatorShares("op4", "native") == op4Shares)
         try cli.expectAuditExact()
 
         // The books survive restarts: the ledger (pods, BCSFs, DSFs, withdrawals, burns replayed
