@@ -639,6 +639,45 @@ struct RestakingVectorsTests {
         #expect(try cli.operatorShares("op4", "native") == op4Shares)
         try cli.expectAuditExact()
 
+        // AVS rewards on natively restaked stake after all this: one epoch's slice to eigen/1's
+        // four operators by allocated stake floor(shares × floor(current × WAD / max) / WAD);
+        // each keeps 10 %; the rest to its delegators pro rata to their scaled shares,
+        // ceil(floor(ds × DSF / WAD) × BCSF / WAD) for native (PROTOCOL.md §9.7 `stakes`),
+        // through the index: Δ = floor(rest × WAD / Σ scaled), owed = floor(scaled × Δ / WAD).
+        // Inputs (deposit shares, DSFs, BCSFs, operator shares, magnitudes) as the services
+        // report them, each checked against this test's own figures above.
+        let rewardWei = wad + 7
+        try cli.json("eth", "deposit", "eigen", "2")
+        try cli.json("avs", "rewards", "submit", "eigen/1", R.decimal(rewardWei), "eth", "--epochs", "1")
+        let delegators = ["op": ["a", "b", "f"], "op2": ["c"], "op3": ["d"], "op4": ["e"]]
+        var weights: [(String, UInt128)] = []
+        for op in ["op", "op2", "op3", "op4"] {
+            let m = try cli.magnitudes(op, "eigen/1", "native")
+            weights.append((op, R.mulWad(try cli.operatorShares(op, "native"), R.divWad(m.current, m.max))))
+        }
+        #expect(weights.map(\.1) == [R.mulWad(opShares, wad), R.mulWad(op2Shares, wad), R.mulWad(op3Shares, wad),
+                                      R.mulWad(op4Shares, wad)])
+        let totalWeight = weights.reduce(UInt128(0)) { $0 + $1.1 }
+        var expectedRewards: [String: UInt128] = [:]
+        for (op, weight) in weights {
+            let part = R.mulDiv(rewardWei, weight, totalWeight)
+            let kept = part * 1000 / 10_000
+            expectedRewards[op] = kept
+            var scaled: [String: UInt128] = [:]
+            for staker in delegators[op]! {
+                let shown = try cli.json("restake", "show", staker)
+                let position = R.items(shown["positions"]).first { $0["strategy"] == .string("native") }
+                scaled[staker] = R.mulDivCeil(R.mulWad(amount(position, "depositShares"), amount(position, "depositScalingFactorWad")),
+                                              amount(shown, "beaconChainSlashingFactorWad"), wad)
+            }
+            let delta = R.mulDiv(part - kept, wad, scaled.values.reduce(0, +))
+            for (staker, stake) in scaled { expectedRewards[staker] = R.mulWad(stake, delta) }
+        }
+        try cli.epochs(1)
+        for (account, expected) in expectedRewards.sorted(by: { $0.key < $1.key }) {
+            #expect(amount(try cli.json("rewards", "show", account), "claimableWei") == expected, "\(account)'s native rewards")
+        }
+
         // The books survive restarts: the ledger (pods, BCSFs, DSFs, withdrawals, burns replayed
         // from its snapshot and journal) and slashing (magnitudes) answer the same afterwards.
         func views() throws -> [JSON] {
