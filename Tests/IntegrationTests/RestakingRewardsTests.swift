@@ -195,6 +195,11 @@ struct RestakingRewardsTests {
                 naive.magnitudes["op1"] = (cut.current, cut.max)
                 naive.operatorShares["op1"] = R.sharesAfter(naive.operatorShares["op1"]!, prevMax: max, newMax: cut.max)
                 #expect(try cli.operatorShares("op1", "reth") == naive.operatorShares["op1"]!)
+            case 5, 8:  // rewards, then the ledger, restarted mid-submission: nothing lost, nothing twice
+                let service = k == 5 ? "rewards" : "ledger"
+                let restarted = try stack.stack("restart", service)
+                try #require(restarted.exitCode == 0, "restart \(service): \(restarted.stdout) \(restarted.stderr)")
+                try expectAccruals(cli, naive, "after restarting \(service)")
             case 6:  // s2 undelegates from op3: its shares leave op3 (queued), its index entry goes
                 try cli.json("undelegate", "s2")
                 naive.operatorShares["op3"]! -= naive.scaled["s2"]!
