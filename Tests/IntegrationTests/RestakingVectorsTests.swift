@@ -14,6 +14,13 @@ import Testing
 /// Where the vector's absolute numbers are reproduced exactly it says so; where they cannot be
 /// (a beacon-chain loss is a slashing penalty here, not an arbitrary checkpoint delta) the
 /// structure is the vector's and the numbers follow from the balances the chain reports.
+///
+/// Beyond the vectors, on the same timelines: AVS rewards across an operator's leave window,
+/// two slashes in one epoch against an escrowed withdrawal (§2.8), odd-fraction rounding over
+/// several delegators; for native stake a queued withdrawal slashed in escrow and then by the
+/// beacon chain (current BCSF at completion, completed as shares), delegation after a
+/// beacon-chain loss, checkpoints that rise and fall, AVS rewards by BCSF-scaled shares, and the
+/// same views after restarting the ledger and slashing.
 @Suite("Restaking vectors")
 struct RestakingVectorsTests {
     static let wad = RestakingCLI.wad
