@@ -40,7 +40,9 @@ final class StackHarness {
             "bus": ["publishers": busPublishers, "subscribers": busSubscribers, "control": busControl],
             "services": endpoints,
             "heartbeatIntervalMs": 200,
-            "requestTimeoutMs": 2000,
+            // Generous: CI runs several stacks at once on 2 cores, and a reply late by a few seconds
+            // under that load is not what these tests check.
+            "requestTimeoutMs": 5000,
         ]
         configPath = home.appendingPathComponent("stakeline.json").path
         try JSONSerialization.data(withJSONObject: config, options: [.sortedKeys])
