@@ -57,12 +57,15 @@ public final class Journal: Sendable {
         var walFramesSinceCheckpoint = 0
     }
 
-    /// WAL frames (pages) after which a commit asks the background checkpointer to run: SQLite's
-    /// default automatic threshold, which keeps the WAL around 4 MiB.
-    static let checkpointEveryFrames = 1000
-    /// The writer's own automatic checkpoint (`wal_autocheckpoint`), a backstop 10× beyond
+    /// WAL frames (pages) after which a commit asks the background checkpointer to run: 8× SQLite's
+    /// default automatic threshold, a WAL around 32 MiB. Each checkpoint ends in a sync of the
+    /// database file, and a FULL commit's WAL sync waits behind it on this machine's disk: fewer,
+    /// larger checkpoints stall fewer commits (1000 frames: FULL round trip p99 ≤ 1 ms in 2 of 4
+    /// quiet runs; 8000: 3 of 4 — docs/BENCHMARKS.md).
+    static let checkpointEveryFrames = 8000
+    /// The writer's own automatic checkpoint (`wal_autocheckpoint`), a backstop 5× beyond
     /// `checkpointEveryFrames`: reached only if background checkpoints can not keep up.
-    static let walAutocheckpointFallbackPages = 10_000
+    static let walAutocheckpointFallbackPages = 40_000
 
     /// Opens (creating if needed) the journal at `path`.
     ///

@@ -352,8 +352,9 @@ struct JournalTests {
         defer { dir.remove() }
         let path = dir.path("j.sqlite")
         let journal = try Journal(path: path, durability: .normal)
-        // One-command commits, as a lone client makes them: ~3 WAL frames each.
-        let total: UInt64 = 4000
+        // One-command commits, as a lone client makes them: ~3 WAL frames each, so this many
+        // ask for a checkpoint about three times.
+        let total = UInt64(Journal.checkpointEveryFrames)
         for seq in 1...total { try journal.commit(ProbeContent.batch(seq...seq)) }
         let deadline = ContinuousClock.now.advanced(by: .seconds(10))
         while journal.backgroundCheckpointCount == 0 && ContinuousClock.now < deadline {
