@@ -146,7 +146,9 @@ extension GatewayClient {
                             body: .object(pool == .eeth ? ["pool": .string("eeth")] : [:]))
         let requests = (try? list.array("requests")) ?? []
         if let owner = LiquidView.owner(ofRequest: id, in: requests) { return owner }
-        throw GatewayFailure.refused(code: "request_not_found", message: "no withdrawal request \(id) (stakeline withdraw list)")
+        throw GatewayFailure.refused(code: "request_not_found", message: pool == .eeth
+            ? "no eeth withdrawal request \(id) (stakeline withdraw list --pool eeth)"
+            : "no withdrawal request \(id) (stakeline withdraw list)")
     }
 }
 

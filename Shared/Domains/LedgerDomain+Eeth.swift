@@ -188,6 +188,8 @@ extension LedgerDomain {
         try context.requireActor(account, doing: unwrap ? "unwrap" : "wrap")
         let amount = try positiveAmount(body, "amountWei")
         var next = eeth.tokens
+        try Self.requireHeld(unwrap ? eeth.weethWei(of: account) : eeth.eethWei(of: account), amount,
+                             account: account, token: unwrap ? "weeth" : "eeth", doing: unwrap ? "unwrap" : "wrap")
         var fields: [String: JSON] = ["account": .string(account), "token": .string("weeth"), "amountWei": .amount(amount)]
         if unwrap {
             let outcome = try next.unwrap(amount, for: account)

@@ -162,11 +162,15 @@ struct LiquidRestakingTests {
             return units
         }
 
-        mutating func unwrap(_ account: String, _ units: UInt128) -> UInt128 {
+        /// Unwrap: floor(units × P / S) eETH, moved as eETH moves (by amount: floor(amount × S / P)
+        /// shares, credited at floor(moved × P / S)); the wrapper keeps the dust shares.
+        mutating func unwrap(_ account: String, _ units: UInt128) -> (amount: UInt128, moved: UInt128, credited: UInt128) {
+            let amount = LiquidRestakingTests.mulDiv(units, pooled, totalShares)
+            let moved = LiquidRestakingTests.mulDiv(amount, totalShares, pooled)
             weeth[account]! -= units
-            wrapperShares -= units
-            shares[account, default: 0] += units
-            return LiquidRestakingTests.mulDiv(units, pooled, totalShares)
+            wrapperShares -= moved
+            shares[account, default: 0] += moved
+            return (amount, moved, LiquidRestakingTests.mulDiv(moved, pooled, totalShares))
         }
 
         /// A report at `value`: on a gain the fee is minted as shares to the treasury so that it
@@ -541,7 +545,9 @@ struct LiquidRestakingTests {
         // Bob unwraps his weETH: floor(units × P / S) eETH, after both negative rebases.
         let credited = pool.unwrap("bob", units)
         let unwrapped = try json(stack, "unwrap", "bob", EtherAmount.format(units), "--token", "weeth")
-        #expect(amount(unwrapped, "eethCreditedWei") == credited, "\(unwrapped)")
+        #expect(amount(unwrapped, "eethCreditedWei") == credited.credited && amount(unwrapped, "sharesMoved") == credited.moved,
+                "\(unwrapped)")
+        #expect(credited.credited <= credited.amount && credited.moved <= units)
         try expectPool(stack, pool, "unwrap")
         try expectAuditExact(stack, "unwrap")
 
@@ -558,11 +564,12 @@ struct LiquidRestakingTests {
         try refused(stack, 1, "unknown_token", "raw", "ledger", "ledger.stake",
                     #"{"account":"erin","pool":"eeth","asset":"reth","amountWei":"1000000000000000000"}"#, "--as", "erin")
         try refused(stack, 64, "above 100", "risk", "simulate-slash", "eigenda/1", "opa", "150%")
-        try refused(stack, 64, "", "risk", "simulate-slash", "eigenda/1", "opa", "0")
+        try refused(stack, 64, "zero", "risk", "simulate-slash", "eigenda/1", "opa", "0")
         try refused(stack, 1, "operator_set_not_found", "risk", "simulate-slash", "eigenda/9", "opa", "10%")
         try refused(stack, 1, "operator_not_found", "pool", "set", "eeth", "--operators", "nobody")
-        try refused(stack, 1, "insufficient_balance", "unwrap", "alice", "1", "--token", "weeth")
-        try refused(stack, 1, "request_not_found", "withdraw", "claim", "9", "--pool", "eeth")
+        try refused(stack, 1, "alice holds 0 weeth, cannot unwrap 1 weeth", "unwrap", "alice", "1", "--token", "weeth")
+        try refused(stack, 1, "erin holds 0 eeth, cannot wrap 1 eeth", "wrap", "erin", "1", "--token", "weeth")
+        try refused(stack, 1, "--pool eeth", "withdraw", "claim", "9", "--pool", "eeth")
         let after = [
             try json(stack, "account", "show", "alice"), try json(stack, "account", "show", "erin"),
             try json(stack, "pool", "show", "eeth"), try json(stack, "restake", "show", "pool:eeth/opa"), try json(stack, "audit"),
