@@ -26,14 +26,17 @@ private func amount(_ value: UInt128) -> JSON { .amount(value) }
         // The one positional after the accounts is the token.
         let named = try InputParsing.transfer(from: "a", to: "b", amount: "steth", token: nil, shares: "1")
         #expect(named["token"] == .string("steth") && named["amountWei"] == nil)
+        let eeth = try InputParsing.transfer(from: "a", to: "b", amount: "eeth", token: nil, shares: "7")
+        #expect(eeth == ["from": .string("a"), "to": .string("b"), "token": .string("eeth"), "shares": .string("7")])
     }
 
     @Test func transferRefusals() {
         let cases: [(String?, String?, String?, String)] = [
-            ("1", nil, nil, "give the token after the amount: steth, wsteth or reth"),
-            (nil, nil, nil, "give the amount and the token (steth, wsteth, reth), or --shares N"),
+            ("1", nil, nil, "give the token after the amount: steth, wsteth, reth, eeth or weeth"),
+            (nil, nil, nil, "give the amount and the token (steth, wsteth, reth, eeth, weeth), or --shares N"),
             ("1", "steth", "1", "give either an amount or --shares, not both"),
-            ("wsteth", nil, "1", "--shares moves stETH shares only; transfer wstETH by amount"),
+            ("wsteth", nil, "1", "--shares moves stETH or eETH shares only; transfer wstETH by amount"),
+            ("weeth", nil, "1", "--shares moves stETH or eETH shares only; transfer weETH by amount"),
             ("1", "eth", nil, "'eth' is not a token here; use steth, wsteth, reth, eeth, weeth"),
             ("1.0000000000000000001", "steth", nil,
              "amount '1.0000000000000000001' has more than 18 decimals: the smallest unit is 0.000000000000000001"),

@@ -542,6 +542,19 @@ struct LiquidRestakingTests {
         try refused(stack, 1, "request_already_claimed", "withdraw", "claim", id, "--pool", "eeth")
         try expectAuditExact(stack, "claim")
 
+        // eETH moves as shares: by amount floor(x × S / P) shares (credited at their value, maybe
+        // a wei short), or by an exact number of shares.
+        let moved = Self.mulDiv(Self.wad, pool.totalShares, pool.pooled)
+        let byAmount = try json(stack, "transfer", "alice", "carol", "1", "eeth")
+        #expect(amount(byAmount, "sharesMoved") == moved, "\(byAmount)")
+        #expect(amount(byAmount, "amountCreditedWei") == Self.mulDiv(moved, pool.pooled, pool.totalShares))
+        let byShares = try json(stack, "transfer", "alice", "carol", "--shares", "12345", "eeth")
+        #expect(amount(byShares, "sharesMoved") == 12345, "\(byShares)")
+        pool.shares["alice"]! -= moved + 12345
+        pool.shares["carol", default: 0] += moved + 12345
+        try expectPool(stack, pool, "transfers")
+        try expectAuditExact(stack, "transfers")
+
         // Bob unwraps his weETH: floor(units × P / S) eETH, after both negative rebases.
         let credited = pool.unwrap("bob", units)
         let unwrapped = try json(stack, "unwrap", "bob", EtherAmount.format(units), "--token", "weeth")
