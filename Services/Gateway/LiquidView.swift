@@ -27,7 +27,10 @@ enum LiquidView {
 
     static func stake(_ result: JSON, pool: LiquidPool, exact: Bool) -> [String] {
         let account = string(result, "account")
-        var lines = ["\(account) staked \(Format.ether(result, "amountWei", exact: exact)) into \(pool.rawValue) (\(pool.kind))"]
+        // eeth also takes steth and wsteth: the amount is in the asset staked.
+        let asset = (try? result.string("asset")).flatMap { $0 == "eth" ? nil : LiquidToken(rawValue: $0) }
+        let staked = asset.map { Format.token(result, "amountWei", $0, exact: exact) } ?? Format.ether(result, "amountWei", exact: exact)
+        var lines = ["\(account) staked \(staked) into \(pool.rawValue) (\(pool.kind))"]
         var rows: [(String, String)] = []
         switch pool {
         case .steth:
@@ -47,7 +50,9 @@ enum LiquidView {
         if result["ethBalanceWei"] != nil { rows.append(("ETH balance", Format.ether(result, "ethBalanceWei", exact: exact))) }
         let funded = result.texts("validatorsFunded")
         var fundedText = ids(funded)
-        if funded.isEmpty {
+        if funded.isEmpty, let asset {
+            fundedText += " (the pool holds the \(asset.symbol); only ETH in its buffer funds validators)"
+        } else if funded.isEmpty {
             fundedText += pool == .reth
                 ? " (the deposit pool funds validators when node operators deposit: stakeline node deposit)"
                 : " (the ETH waits in the pool's buffer until it makes up 32 ETH for a validator"

@@ -65,8 +65,8 @@ extension LedgerDomain {
             throw ContractError(.invalidArgument, "body.limit must be 1 … 1000, got \(limit)")
         }
         let candidates: [ValidatorIndex]
-        if let owner, owner == StethPool.owner || owner == RethPool.owner {
-            candidates = owner == StethPool.owner ? steth.validators : reth.order
+        if let owner, owner == StethPool.owner || owner == RethPool.owner || owner == EethPool.owner {
+            candidates = owner == StethPool.owner ? steth.validators : owner == RethPool.owner ? reth.order : eeth.validators
         } else if let owner {
             candidates = accounts[try AccountName.validated(owner, field: "body.owner")]?.validators ?? []
         } else {

@@ -303,6 +303,8 @@ struct LiquidRestakingTests {
         // 100 ETH: opa, opb, then opa again (64 ETH ≤ 70 % of 100); 4 ETH buffered.
         #expect(operatorOf == [0: "opa", 1: "opb", 2: "opa"])
         #expect(pool.buffer == 4 * Self.wad)
+        let listed = try json(stack, "validator", "list", "--owner", "pool:eeth")
+        #expect(items(listed["validators"]).map { $0["validator"] } == [.number("0"), .number("1"), .number("2")], "\(listed)")
         try expectPool(stack, pool, "stakes")
         try expectAuditExact(stack, "stakes")
 
