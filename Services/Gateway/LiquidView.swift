@@ -180,7 +180,10 @@ enum LiquidView {
         return lines
     }
 
-    static let withdrawalHeader = ["ID", "ACCOUNT", "AMOUNT (stETH)", "SHARES", "STATUS", "CLAIMABLE (ETH)", "REQUESTED", "FINALIZATION"]
+    /// The withdrawal table's header: amounts in the pool's token (stETH, or eETH for eeth).
+    static func withdrawalHeader(_ token: LiquidToken = .steth) -> [String] {
+        ["ID", "ACCOUNT", "AMOUNT (\(token.symbol))", "SHARES", "STATUS", "CLAIMABLE (ETH)", "REQUESTED", "FINALIZATION"]
+    }
     static let withdrawalNumeric: Set<Int> = [0, 2, 3, 5, 6]
 
     /// One request of `ledger.withdrawal.list` as a table row.
@@ -208,14 +211,15 @@ enum LiquidView {
         let requests = (try? result.array("requests")) ?? []
         var summary = "\(requests.count) request\(requests.count == 1 ? "" : "s")"
         if result["unfinalizedWei"] != nil {
-            summary += "; \(Format.token(result, "unfinalizedWei", .steth, exact: exact)) not finalized yet"
+            let token: LiquidToken = result["pool"] == .string("eeth") ? .eeth : .steth
+            summary += "; \(Format.token(result, "unfinalizedWei", token, exact: exact)) not finalized yet"
         }
         var lines = [summary]
         if result["bunkerMode"] == .bool(true) {
             lines.append("Bunker mode: a slashing's correlation penalty is still unknown; requests are finalized only once it is.")
         }
         if requests.contains(where: { (try? $0.string("status")) == "finalized" }) {
-            lines.append("Claim a finalized request: stakeline withdraw claim ID")
+            lines.append("Claim a finalized request: stakeline withdraw claim ID" + (result["pool"] == .string("eeth") ? " --pool eeth" : ""))
         }
         return lines
     }

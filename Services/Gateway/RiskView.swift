@@ -269,7 +269,8 @@ enum RiskView {
             // Its holders, as the next report's (negative) rebase would share the loss out.
             for holder in array(pool, "holders") where holder["lossEtherWei"] != .string("0") {
                 let token = RestakeView.string(holder, "token")
-                lines.append("  \(RestakeView.string(holder, "holder")) (\(token == "weeth" ? "weETH" : "eETH")): "
+                let request = holder["withdrawalRequest"].map { " in withdrawal request #\(RestakeView.number(.object(["id": $0]), "id"))" } ?? ""
+                lines.append("  \(RestakeView.string(holder, "holder")) (\(token == "weeth" ? "weETH" : "eETH")\(request)): "
                     + "−\(Format.ether(holder, "lossEtherWei", exact: exact))")
             }
         }

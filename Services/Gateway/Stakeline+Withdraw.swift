@@ -97,7 +97,7 @@ extension Stakeline {
                         print(name.map { "no withdrawal requests for \($0)" } ?? "no withdrawal requests")
                     } else {
                         let now = client.currentEpoch()
-                        Output.table(LiquidView.withdrawalHeader,
+                        Output.table(LiquidView.withdrawalHeader(pool == .eeth ? .eeth : .steth),
                                      requests.map { LiquidView.withdrawalRow($0, now: now, exact: global.exact) },
                                      rightAligned: LiquidView.withdrawalNumeric)
                     }

@@ -229,6 +229,11 @@ private func amount(_ value: UInt128) -> JSON { .amount(value) }
             "Bunker mode: a slashing's correlation penalty is still unknown; requests are finalized only once it is.",
             "Claim a finalized request: stakeline withdraw claim ID",
         ])
+        // The eeth queue speaks eETH and names its pool in the claim.
+        let eethFooter = LiquidView.withdrawalFooter(object(["pool": .string("eeth"), "requests": .array([finalized]),
+                                                             "unfinalizedWei": amount(eth)]), exact: false)
+        #expect(eethFooter == ["1 request; 1.000000 eETH not finalized yet", "Claim a finalized request: stakeline withdraw claim ID --pool eeth"])
+        #expect(LiquidView.withdrawalHeader(.eeth)[2] == "AMOUNT (eETH)" && LiquidView.withdrawalHeader()[2] == "AMOUNT (stETH)")
         #expect(LiquidView.owner(ofRequest: 2, in: [pending, finalized]) == "bob")
         #expect(LiquidView.owner(ofRequest: 2, in: [object(["id": .string("2"), "account": .string("carol")])]) == "carol")
         #expect(LiquidView.owner(ofRequest: 9, in: [pending, finalized]) == nil)

@@ -507,6 +507,22 @@ struct LiquidRestakingTests {
         try refused(stack, 1, "request_not_finalized", "withdraw", "claim", id, "--pool", "eeth")
         try expectAuditExact(stack, "withdrawal request")
 
+        // A dry run now: the shares locked in the queue lose with the rest, and that part is the
+        // requester's (alice's request #1), not the queue's.
+        let nextMax = newMax - Self.mulDivCeil(newMax, Self.wad / 10, Self.wad)
+        let dryLoss = pods["opa"]!.withdrawable(maxMagnitude: newMax) - pods["opa"]!.withdrawable(maxMagnitude: nextMax)
+        let dryRun = try json(stack, "risk", "simulate-slash", "eigenda/1", "opa", "10%")
+        let dryPool = items(dryRun["ledger"]?["pools"]).first { $0["pool"] == .string("eeth") }
+        #expect(amount(dryPool, "lossEtherWei") == dryLoss, "\(String(describing: dryPool))")
+        let dryHolders = items(dryPool?["holders"])
+        #expect(!dryHolders.contains { $0["holder"] == .string("pool:eeth-withdrawal-queue") }, "\(dryHolders)")
+        let inQueue = dryHolders.first { $0["holder"] == .string("alice") && $0["withdrawalRequest"] != nil }
+        #expect(inQueue?["withdrawalRequest"] == .number(id) && amount(inQueue, "shares") == requestShares, "\(dryHolders)")
+        #expect(amount(inQueue, "lossEtherWei") == Self.mulDiv(Self.mulDiv(dryLoss, requestShares, pool.totalShares), requestShares, requestShares))
+        let aliceFree = dryHolders.first { $0["holder"] == .string("alice") && $0["withdrawalRequest"] == nil }
+        #expect(amount(aliceFree, "lossEtherWei") == Self.mulDiv(dryLoss, pool.shares["alice"]!, pool.totalShares))
+        try expectPod(stack, "opa", pods["opa"]!, maxMagnitude: newMax, "second dry run")
+
         // A beacon-chain slash of opb's validator: the initial penalty at once, then the
         // automatic checkpoint lowers opb's BCSF: floor(BCSF × now / before).
         let slashedValidator = podValidators("opb")[0]
