@@ -357,6 +357,7 @@ import Testing
         // native withdrawal, its completion into the buffer after the escrow.
         var finalized = false
         var reports = 0
+        var estimateInEscrow: UInt64?
         while !finalized && reports < 200 {
             let report = try nextReport(&world)
             reports += 1
@@ -365,10 +366,16 @@ import Testing
                 // Halfway (the native withdrawal in escrow): a ledger restored from its snapshot
                 // carries on in its place.
                 #expect(!(try pool(world).at("exitsRequested") == .array([])), "an exit was requested by now")
+                // The estimate counts what is under way (the exit, the escrow), not a new exit
+                // from the next report on.
+                let listed = try world.query("ledger", "ledger.withdrawal.list", .object(["pool": "eeth"])).array("requests")[0]
+                estimateInEscrow = UInt64(listed.at("expectedFinalizationEpoch").text)
+                #expect(estimateInEscrow! <= UInt64(request.at("expectedFinalizationEpoch").text)! + 400, "\(listed)")
                 world.ledger = try LedgerDomain(snapshot: try JSONCodec.parse(JSONCodec.serialize(world.ledger.snapshot())))
             }
         }
         #expect(finalized)
+        #expect(try epoch(world) <= estimateInEscrow ?? 0, "finalized by the estimate made while the ETH was on its way")
         #expect(try epoch(world) <= UInt64(request.at("expectedFinalizationEpoch").text)! + 400, "the estimate leaves out a fresh validator's 256 epochs before it may exit")
         #expect(world.journals["ledger"]!.contains { $0.type == "ledger.RestakeWithdrawalCompleted" && $0.body.at("account") == "pool:eeth/opa" })
         let claimed = try world.send("ledger", "ledger.withdrawal.claim", as: "alice", .object(["id": .int(1), "pool": "eeth"]))
