@@ -58,7 +58,7 @@ extension Stakeline {
                     """)
 
             @OptionGroup var global: GlobalOptions
-            @Argument(help: "An operator, a pool (steth, reth) or an account.") var name: String
+            @Argument(help: "An operator, a pool (steth, reth, eeth) or an account (or a pool's pod-staker, pool:eeth/<operator>).") var name: String
             @Option(help: "operator, pool or account (default: guessed).") var kind: Kind?
 
             func run() throws {
@@ -112,6 +112,10 @@ extension Stakeline {
                 } catch GatewayFailure.refused(let code, let message) where code == "unknown_pool" {
                     if resolved == .pool { throw GatewayFailure.refused(code: code, message: message) }
                 }
+            }
+            if resolved == nil && name.hasPrefix("pool:") {
+                // A pool's restaking staker (pool:eeth/<operator>): not an operator name.
+                resolved = .account
             }
             if resolved == nil {
                 let view = try client.call(.ledger, "ledger.restake.operator", actor: client.actor("stakeline"), body: .object(["operator": .string(name)]))

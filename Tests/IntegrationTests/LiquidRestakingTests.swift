@@ -402,6 +402,11 @@ struct LiquidRestakingTests {
             #expect(amount(mine, "slashableShares") == Self.mulDiv(held, magnitude, Self.wad))
             #expect(amount(mine, "slashableValueWei") == Self.mulDiv(held, magnitude, Self.wad))
         }
+        // A pod-staker on its own (the guess takes the reserved name for a staker, not an operator).
+        let podExposure = try json(stack, "risk", "exposure", "pool:eeth/opb")
+        #expect(podExposure["kind"] == .string("account") && podExposure["delegatedTo"] == .string("opb"), "\(podExposure)")
+        #expect(amount(items(podExposure["exposures"]).first, "slashableShares")
+                == Self.mulDiv(pods["opb"]!.withdrawable(maxMagnitude: Self.wad), Self.wad / 2, Self.wad))
         // Exposure of an account delegated to opa: half of erin's steth shares.
         let erinExposure = try json(stack, "risk", "exposure", "erin")
         #expect(erinExposure["kind"] == .string("account") && erinExposure["delegatedTo"] == .string("opa"))
