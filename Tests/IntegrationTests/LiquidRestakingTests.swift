@@ -539,6 +539,22 @@ struct LiquidRestakingTests {
         #expect(pods["opb"]!.bcsf < Self.wad)
         try expectAuditExact(stack, "beacon slash")
 
+        // Both layers on one pod: eigenda now slashes opb by half of its allocation (1/2 → 1/4,
+        // max 1 → 3/4), which applies to what the beacon slash left (slashing factor = max × BCSF).
+        let opbMax = Self.wad - Self.mulDivCeil(Self.wad / 2, Self.wad / 2, Self.wad)
+        let opbBefore = pods["opb"]!.withdrawable(maxMagnitude: Self.wad)
+        let opbAfter = pods["opb"]!.withdrawable(maxMagnitude: opbMax)
+        let dual = try json(stack, "risk", "simulate-slash", "eigenda/1", "opb", "50%")
+        let dualRow = items(dual["ledger"]?["stakers"]).first { $0["staker"] == .string("pool:eeth/opb") }
+        #expect(amount(dualRow, "withdrawableSharesBefore") == opbBefore && amount(dualRow, "withdrawableSharesAfter") == opbAfter,
+                "\(String(describing: dualRow))")
+        let dualPool = items(dual["ledger"]?["pools"]).first { $0["pool"] == .string("eeth") }
+        #expect(amount(dualPool, "lossEtherWei") == opbBefore - opbAfter)
+        try json(stack, "avs", "slash", "eigenda/1", "opb", "50%", "--reason", "downtime")
+        maxMagnitude["opb"] = opbMax
+        try expectPod(stack, "opb", pods["opb"]!, maxMagnitude: opbMax, "AVS slash after the beacon slash")
+        try expectAuditExact(stack, "both layers")
+
         // Report 4: another negative rebase (opb's losses go beyond opa's rewards); then the
         // request is finalized from the buffer at the rate after the rebase and pays
         // min(requested, shares × rate): less than asked, the loss is shared.
