@@ -351,9 +351,31 @@ struct LiquidRestakingTests {
         try expectPool(stack, pool, "wrap")
         try expectAuditExact(stack, "wrap")
 
-        // Report 2: another positive rebase; weETH's value grows with the rate, its units not.
+        // AVS rewards: eigenda pays 1 ETH over 5 epochs to set 1; the pod-stakers earn as
+        // delegators, and the pool's oracle claims their part into the pool's AVS-rewards vault,
+        // which the next report collects into the buffer (value up by exactly what was claimed).
+        try json(stack, "eth", "deposit", "eigenda", "2")
+        try json(stack, "avs", "rewards", "submit", "eigenda/1", "1", "eth", "--epochs", "5")
+        try json(stack, "epochs", "advance", "6")
+        var avsClaimed: UInt128 = 0
+        for name in ["opa", "opb"] {
+            let claimable = amount(try json(stack, "rewards", "show", "pool:eeth/\(name)"), "claimableWei")
+            let claimed = try json(stack, "rewards", "claim", "pool:eeth/\(name)")
+            #expect(claimable > 0 && amount(claimed, "amountWei") == claimable, "\(name): \(claimed)")
+            avsClaimed += claimable
+        }
+        #expect(avsClaimed < Self.wad, "operators keep their split, erin gets hers")
+        let vault = try json(stack, "pool", "show", "eeth")
+        #expect(amount(vault, "avsRewardsClaimedWei") == avsClaimed && amount(vault["valueByLayer"], "avsRewardsWei") == avsClaimed)
+        try refused(stack, 1, "unauthorized", "rewards", "claim", "pool:eeth/opa", "--as", "alice")
+        try expectAuditExact(stack, "AVS rewards claimed for the pool")
+
+        // Report 2: another positive rebase (AVS rewards in); weETH's value grows with the rate,
+        // its units not.
         let weethBefore = pool.weethValue("bob")
         let second = try nextReport(stack)
+        #expect(amount(second["layers"], "avsRewardsWei") == avsClaimed, "\(second)")
+        pool.buffer += avsClaimed
         value = try reportValue()
         outcome = pool.report(value, feeBips: feeBips)
         #expect(amount(second, "valueWei") == value && amount(second, "feeSharesMinted") == outcome.feeShares, "\(second)")
