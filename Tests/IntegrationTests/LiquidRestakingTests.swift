@@ -4,9 +4,10 @@ import Testing
 
 /// Liquid restaking end to end (issue #7; PROTOCOL.md §9.8 and §9.9) against the running stack
 /// through the CLI: the eeth pool's stakes spread over two restaking operators, weeth, reports
-/// with rewards, an AVS slash and a beacon-chain slash reaching the rate as negative rebases, a
-/// withdrawal paid at the min rule; the risk views (concentration, exposure, a simulated slash
-/// whose prediction the real slash then meets); bad input.
+/// with consensus and AVS rewards, an AVS slash, a beacon-chain slash and an AVS slash on the
+/// beacon-slashed pod reaching the rate as negative rebases, a withdrawal paid at the min rule,
+/// eETH transfers; the risk views (concentration, exposure, simulated slashes whose predictions
+/// the real slashes then meet, per staker and per holder); bad input.
 ///
 /// Every expected number is computed here: the pod-stakers' shares from EigenLayer's formulas
 /// (reference/restaking.md §1.2, §2.4, §2.5: deposit shares, DSF, BCSF, max magnitude) fed with
