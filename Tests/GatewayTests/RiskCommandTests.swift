@@ -169,7 +169,15 @@ import Testing
                 "lossEtherWei": .amount(1_250_938_000_000_000_000),
             ])]),
             "withdrawals": .array([]),
-            "pools": .array([.object(["pool": .string("steth"), "restaked": .bool(false), "lossEtherWei": .amount(0)])]),
+            "pools": .array([
+                .object(["pool": .string("steth"), "restaked": .bool(false), "lossEtherWei": .amount(0)]),
+                .object(["pool": .string("eeth"), "restaked": .bool(true), "lossEtherWei": .amount(3 * Self.wad), "holders": .array([
+                    .object(["holder": .string("alice"), "token": .string("eeth"), "withdrawalRequest": .int(4),
+                             "shares": .amount(Self.wad), "lossEtherWei": .amount(Self.wad / 2)]),
+                    .object(["holder": .string("bob"), "token": .string("weeth"), "units": .amount(Self.wad), "lossEtherWei": .amount(Self.wad)]),
+                    .object(["holder": .string("carol"), "token": .string("eeth"), "shares": .amount(Self.wad), "lossEtherWei": .amount(0)]),
+                ])]),
+            ]),
             "totalLossEtherWei": .amount(1_250_938_000_000_000_000),
         ])
         let lines = RiskView.simulated(slashing, ledger: ledger, exact: false)
@@ -177,6 +185,10 @@ import Testing
         #expect(lines.contains { $0.contains("100.0000% → 87.5000%") && $0.contains("18.000000 → 15.750000") && $0.contains("2.500000 rETH") })
         #expect(lines.contains { $0.hasPrefix("alice") && $0.contains("10.000000 → 8.750000") && $0.contains("1.250938 ETH") })
         #expect(lines.contains("Pool steth: not restaked, no AVS exposure"))
+        #expect(lines.contains("Pool eeth: would lose 3.000000 ETH through its restaked validators"))
+        #expect(lines.contains("  alice (eETH in withdrawal request #4): −0.500000 ETH"))
+        #expect(lines.contains("  bob (weETH): −1.000000 ETH"))
+        #expect(!lines.contains { $0.contains("carol") }, "no loss, no line")
         #expect(lines.last == "Total: 1.250938 ETH lost by stakers and escrowed withdrawals.")
     }
 }
