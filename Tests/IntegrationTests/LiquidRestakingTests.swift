@@ -644,6 +644,9 @@ struct LiquidRestakingTests {
         try refused(stack, 1, "operator_not_found", "pool", "set", "eeth", "--operators", "nobody")
         try refused(stack, 1, "alice holds 0 weeth, cannot unwrap 1 weeth", "unwrap", "alice", "1", "--token", "weeth")
         try refused(stack, 1, "erin holds 0 eeth, cannot wrap 1 eeth", "wrap", "erin", "1", "--token", "weeth")
+        try refused(stack, 1, "cannot transfer 1000 eeth", "transfer", "alice", "carol", "1000", "eeth")
+        try refused(stack, 1, "bob holds 0 weeth, cannot transfer 1 weeth", "transfer", "bob", "carol", "1", "weeth")
+        try refused(stack, 1, "bob holds 0 weeth, cannot unwrap 1000 weeth", "withdraw", "request", "bob", "1000", "weeth")
         try refused(stack, 1, "--pool eeth", "withdraw", "claim", "9", "--pool", "eeth")
         let after = [
             try json(stack, "account", "show", "alice"), try json(stack, "account", "show", "erin"),
