@@ -163,6 +163,12 @@ enum RiskView {
                 + (sets.isEmpty ? "" : " (\(sets.joined(separator: ", ")))")
                 + " through epoch \(RestakeView.number(escrow, "slashableUntilEpoch"))")
         }
+        for pool in array(result, "throughPools") {
+            let name = RestakeView.string(pool, "pool")
+            lines.append("Through the \(name) pool: \(Format.ether(pool, "eethWei", exact: exact, unit: false)) eETH and "
+                + "\(Format.ether(pool, "weethWei", exact: exact, unit: false)) weETH, restaked by the pool "
+                + "(stakeline risk exposure \(name); a simulate-slash shows each holder's share of the pool's loss)")
+        }
         return lines
     }
 

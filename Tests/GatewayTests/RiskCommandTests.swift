@@ -106,6 +106,16 @@ import Testing
             "note": .string("its validators are not restaked: no AVS exposure"),
         ]), exact: false)
         #expect(none == ["steth (pool): its validators are not restaked: no AVS exposure"])
+        let holder = RiskView.exposure(.object([
+            "subject": .string("uma"), "kind": .string("account"), "exposures": .array([]), "withdrawals": .array([]),
+            "note": .string("not delegated, nothing in escrow: no direct AVS exposure"),
+            "throughPools": .array([.object(["pool": .string("eeth"), "eethWei": .amount(3 * Self.wad / 2), "weethWei": .amount(0)])]),
+        ]), exact: false)
+        #expect(holder == [
+            "uma (account): not delegated, nothing in escrow: no direct AVS exposure",
+            "Through the eeth pool: 1.500000 eETH and 0.000000 weETH, restaked by the pool "
+                + "(stakeline risk exposure eeth; a simulate-slash shows each holder's share of the pool's loss)",
+        ])
     }
 
     @Test func escrowedWithdrawalsStaySlashableUntilRelease() {

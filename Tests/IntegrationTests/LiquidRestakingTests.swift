@@ -436,6 +436,10 @@ struct LiquidRestakingTests {
         let erinRows = items(erinExposure["exposures"])
         #expect(erinRows.count == 1 && erinRows.first?["strategy"] == .string("steth"), "\(erinExposure)")
         #expect(amount(erinRows.first, "slashableShares") == erinShares / 2)
+        // An eETH / weETH holder is exposed through the pool, which the view says.
+        let bobExposure = try json(stack, "risk", "exposure", "bob")
+        let through = items(bobExposure["throughPools"]).first
+        #expect(amount(through, "eethWei") == pool.eeth("bob") && amount(through, "weethWei") == pool.weeth["bob"], "\(bobExposure)")
         try expectAuditExact(stack, "risk views")
 
         // The simulated slash: eigenda takes 25 % of opa's allocations. Expected from the model:
