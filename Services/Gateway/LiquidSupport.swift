@@ -88,15 +88,15 @@ extension InputParsing {
                 throw InputError("give either an amount or --shares, not both")
             }
             let named = try self.token(amount ?? token ?? "steth")
-            guard named == .steth else {
-                throw InputError("--shares moves stETH shares only; transfer \(named.symbol) by amount")
+            guard named == .steth || named == .eeth else {
+                throw InputError("--shares moves stETH or eETH shares only; transfer \(named.symbol) by amount")
             }
             body["token"] = .string(named.rawValue)
             body["shares"] = .amount(try self.shares(shares, name: "--shares"))
             return body
         }
-        guard let amount else { throw InputError("give the amount and the token (steth, wsteth, reth), or --shares N") }
-        guard let token else { throw InputError("give the token after the amount: steth, wsteth or reth") }
+        guard let amount else { throw InputError("give the amount and the token (steth, wsteth, reth, eeth, weeth), or --shares N") }
+        guard let token else { throw InputError("give the token after the amount: steth, wsteth, reth, eeth or weeth") }
         body["token"] = .string(try self.token(token).rawValue)
         body["amountWei"] = .amount(try ether(amount, name: "amount"))
         return body

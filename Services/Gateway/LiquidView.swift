@@ -27,7 +27,10 @@ enum LiquidView {
 
     static func stake(_ result: JSON, pool: LiquidPool, exact: Bool) -> [String] {
         let account = string(result, "account")
-        var lines = ["\(account) staked \(Format.ether(result, "amountWei", exact: exact)) into \(pool.rawValue) (\(pool.kind))"]
+        // eeth also takes steth and wsteth: the amount is in the asset staked.
+        let asset = (try? result.string("asset")).flatMap { $0 == "eth" ? nil : LiquidToken(rawValue: $0) }
+        let staked = asset.map { Format.token(result, "amountWei", $0, exact: exact) } ?? Format.ether(result, "amountWei", exact: exact)
+        var lines = ["\(account) staked \(staked) into \(pool.rawValue) (\(pool.kind))"]
         var rows: [(String, String)] = []
         switch pool {
         case .steth:
@@ -47,7 +50,9 @@ enum LiquidView {
         if result["ethBalanceWei"] != nil { rows.append(("ETH balance", Format.ether(result, "ethBalanceWei", exact: exact))) }
         let funded = result.texts("validatorsFunded")
         var fundedText = ids(funded)
-        if funded.isEmpty {
+        if funded.isEmpty, let asset {
+            fundedText += " (the pool holds the \(asset.symbol); only ETH in its buffer funds validators)"
+        } else if funded.isEmpty {
             fundedText += pool == .reth
                 ? " (the deposit pool funds validators when node operators deposit: stakeline node deposit)"
                 : " (the ETH waits in the pool's buffer until it makes up 32 ETH for a validator"
@@ -175,7 +180,10 @@ enum LiquidView {
         return lines
     }
 
-    static let withdrawalHeader = ["ID", "ACCOUNT", "AMOUNT (stETH)", "SHARES", "STATUS", "CLAIMABLE (ETH)", "REQUESTED", "FINALIZATION"]
+    /// The withdrawal table's header: amounts in the pool's token (stETH, or eETH for eeth).
+    static func withdrawalHeader(_ token: LiquidToken = .steth) -> [String] {
+        ["ID", "ACCOUNT", "AMOUNT (\(token.symbol))", "SHARES", "STATUS", "CLAIMABLE (ETH)", "REQUESTED", "FINALIZATION"]
+    }
     static let withdrawalNumeric: Set<Int> = [0, 2, 3, 5, 6]
 
     /// One request of `ledger.withdrawal.list` as a table row.
@@ -203,14 +211,15 @@ enum LiquidView {
         let requests = (try? result.array("requests")) ?? []
         var summary = "\(requests.count) request\(requests.count == 1 ? "" : "s")"
         if result["unfinalizedWei"] != nil {
-            summary += "; \(Format.token(result, "unfinalizedWei", .steth, exact: exact)) not finalized yet"
+            let token: LiquidToken = result["pool"] == .string("eeth") ? .eeth : .steth
+            summary += "; \(Format.token(result, "unfinalizedWei", token, exact: exact)) not finalized yet"
         }
         var lines = [summary]
         if result["bunkerMode"] == .bool(true) {
             lines.append("Bunker mode: a slashing's correlation penalty is still unknown; requests are finalized only once it is.")
         }
         if requests.contains(where: { (try? $0.string("status")) == "finalized" }) {
-            lines.append("Claim a finalized request: stakeline withdraw claim ID")
+            lines.append("Claim a finalized request: stakeline withdraw claim ID" + (result["pool"] == .string("eeth") ? " --pool eeth" : ""))
         }
         return lines
     }

@@ -478,7 +478,9 @@ enum RestakeView {
 
     static func claimed(_ result: JSON, balance: JSON?, exact: Bool) -> [String] {
         let account = string(result, "account")
-        var lines = ["Claimed \(Format.ether(result, "amountWei", exact: exact)) of AVS rewards for \(account): credited to its ETH in the books"
+        let whereTo = account.hasPrefix("pool:eeth/")
+            ? "into the eeth pool's AVS-rewards vault (its buffer at the next report)" : "credited to its ETH in the books"
+        var lines = ["Claimed \(Format.ether(result, "amountWei", exact: exact)) of AVS rewards for \(account): \(whereTo)"
             + (balance.map { "; balance now " + Format.ether($0, "balanceWei", exact: exact) } ?? "")]
         let sources = (try? result.array("bySource")) ?? []
         if !sources.isEmpty {

@@ -163,6 +163,12 @@ enum RiskView {
                 + (sets.isEmpty ? "" : " (\(sets.joined(separator: ", ")))")
                 + " through epoch \(RestakeView.number(escrow, "slashableUntilEpoch"))")
         }
+        for pool in array(result, "throughPools") {
+            let name = RestakeView.string(pool, "pool")
+            lines.append("Through the \(name) pool: \(Format.ether(pool, "eethWei", exact: exact, unit: false)) eETH and "
+                + "\(Format.ether(pool, "weethWei", exact: exact, unit: false)) weETH, restaked by the pool "
+                + "(stakeline risk exposure \(name); a simulate-slash shows each holder's share of the pool's loss)")
+        }
         return lines
     }
 
@@ -269,7 +275,8 @@ enum RiskView {
             // Its holders, as the next report's (negative) rebase would share the loss out.
             for holder in array(pool, "holders") where holder["lossEtherWei"] != .string("0") {
                 let token = RestakeView.string(holder, "token")
-                lines.append("  \(RestakeView.string(holder, "holder")) (\(token == "weeth" ? "weETH" : "eETH")): "
+                let request = holder["withdrawalRequest"].map { " in withdrawal request #\(RestakeView.number(.object(["id": $0]), "id"))" } ?? ""
+                lines.append("  \(RestakeView.string(holder, "holder")) (\(token == "weeth" ? "weETH" : "eETH")\(request)): "
                     + "−\(Format.ether(holder, "lossEtherWei", exact: exact))")
             }
         }

@@ -58,7 +58,7 @@ extension Stakeline {
                     """)
 
             @OptionGroup var global: GlobalOptions
-            @Argument(help: "An operator, a pool (steth, reth) or an account.") var name: String
+            @Argument(help: "An operator, a pool (steth, reth, eeth) or an account (or a pool's pod-staker, pool:eeth/<operator>).") var name: String
             @Option(help: "operator, pool or account (default: guessed).") var kind: Kind?
 
             func run() throws {
@@ -113,6 +113,10 @@ extension Stakeline {
                     if resolved == .pool { throw GatewayFailure.refused(code: code, message: message) }
                 }
             }
+            if resolved == nil && name.hasPrefix("pool:") {
+                // A pool's restaking staker (pool:eeth/<operator>): not an operator name.
+                resolved = .account
+            }
             if resolved == nil {
                 let view = try client.call(.ledger, "ledger.restake.operator", actor: client.actor("stakeline"), body: .object(["operator": .string(name)]))
                 resolved = view["tracked"] == .bool(true) ? .operator : .account
@@ -133,8 +137,20 @@ extension Stakeline {
                 fields["delegatedTo"] = exposure.delegatedTo.map(JSON.string) ?? .null
                 fields["exposures"] = .array(exposure.rows)
                 fields["withdrawals"] = .array(exposure.withdrawals)
+                // eETH and weETH are restaked stake too, through the pool's pod-stakers.
+                let held = try? client.call(.ledger, "ledger.account.show", actor: client.actor("stakeline"),
+                                            body: .object(["account": .string(name)]))
+                let eethWei = held.flatMap { try? $0.amount("eethWei") } ?? 0
+                let weethWei = held.flatMap { try? $0.amount("weethWei") } ?? 0
+                if eethWei > 0 || weethWei > 0 {
+                    fields["throughPools"] = .array([.object([
+                        "pool": .string("eeth"), "eethWei": .amount(eethWei), "weethWei": .amount(weethWei),
+                    ])])
+                }
                 if exposure.delegatedTo == nil && exposure.withdrawals.isEmpty {
-                    fields["note"] = .string("not delegated, nothing in escrow: no AVS exposure")
+                    fields["note"] = .string(eethWei > 0 || weethWei > 0
+                        ? "not delegated, nothing in escrow: no direct AVS exposure"
+                        : "not delegated, nothing in escrow: no AVS exposure")
                 }
             case .pool:
                 let view = poolView!

@@ -56,13 +56,14 @@ extension Stakeline {
 
     struct Transfer: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Transfer stETH, wstETH or rETH between accounts: by amount, or stETH by shares.",
+            abstract: "Transfer stETH, wstETH, rETH, eETH or weETH between accounts: by amount, or stETH and eETH by shares.",
             discussion: """
                 stETH is held as shares: a transfer by amount moves the shares that amount is worth, \
                 rounded down, so the receiver can be credited 1–2 wei less than asked (the reply \
                 always says what was credited). --shares moves an exact number of shares instead. \
                 Acts as FROM unless --as says otherwise. Examples: stakeline transfer alice bob 1.5 steth; \
-                stakeline transfer alice bob --shares 1000000000000000000
+                stakeline transfer alice bob --shares 1000000000000000000; \
+                stakeline transfer alice bob 1 eeth; stakeline transfer alice bob --shares 1000 eeth
                 """)
 
         @OptionGroup var global: GlobalOptions
@@ -76,10 +77,10 @@ extension Stakeline {
         @Argument(help: "How much of the token, in decimals: 1.5 (at most 18 decimals). Left out with --shares.")
         var amount: String?
 
-        @Argument(help: "The token: steth, wsteth or reth (with --shares: steth, or left out).")
+        @Argument(help: "The token: steth, wsteth, reth, eeth or weeth (with --shares: steth or eeth, or left out for steth).")
         var token: String?
 
-        @Option(help: "Move exactly this many stETH shares instead of an amount: a whole number, as 'stakeline account show' gives them.")
+        @Option(help: "Move exactly this many stETH (or eETH) shares instead of an amount: a whole number, as 'stakeline account show' gives them.")
         var shares: String?
 
         func body() throws -> [String: JSON] {

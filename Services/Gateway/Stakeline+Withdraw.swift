@@ -97,7 +97,7 @@ extension Stakeline {
                         print(name.map { "no withdrawal requests for \($0)" } ?? "no withdrawal requests")
                     } else {
                         let now = client.currentEpoch()
-                        Output.table(LiquidView.withdrawalHeader,
+                        Output.table(LiquidView.withdrawalHeader(pool == .eeth ? .eeth : .steth),
                                      requests.map { LiquidView.withdrawalRow($0, now: now, exact: global.exact) },
                                      rightAligned: LiquidView.withdrawalNumeric)
                     }
@@ -146,7 +146,9 @@ extension GatewayClient {
                             body: .object(pool == .eeth ? ["pool": .string("eeth")] : [:]))
         let requests = (try? list.array("requests")) ?? []
         if let owner = LiquidView.owner(ofRequest: id, in: requests) { return owner }
-        throw GatewayFailure.refused(code: "request_not_found", message: "no withdrawal request \(id) (stakeline withdraw list)")
+        throw GatewayFailure.refused(code: "request_not_found", message: pool == .eeth
+            ? "no eeth withdrawal request \(id) (stakeline withdraw list --pool eeth)"
+            : "no withdrawal request \(id) (stakeline withdraw list)")
     }
 }
 

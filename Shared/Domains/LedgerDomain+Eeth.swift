@@ -247,28 +247,54 @@ extension LedgerDomain {
     func eethExpectedFinalization(after pool: EethPool) -> (epoch: UInt64, escrow: Bool) {
         let interval = schedules[EethPool.name]?.reportIntervalEpochs ?? 225
         let nextReport = (chain.epoch / interval + 1) * interval
-        if pool.tokens.queue.unfinalizedAmountWei <= pool.bufferedWei { return (nextReport, false) }
+        let unfinalized = pool.tokens.queue.unfinalizedAmountWei
+        if unfinalized <= pool.bufferedWei { return (nextReport, false) }
         let sweep = chain.parameters.sweepIntervalEpochs
-        // The exit is requested at the first report at which one of its validators may exit
-        // (active for SHARD_COMMITTEE_PERIOD epochs); then the exit queue, withdrawability, the sweep.
+        func reportAfter(_ epoch: UInt64) -> UInt64 { (epoch / interval + 1) * interval }
+        // A native withdrawal queued at `queued` is completable 3151 epochs later and collected
+        // into the buffer at the report after that.
+        func collected(queuedAt queued: UInt64) -> UInt64 { reportAfter(queued + restaking.ledger.withdrawalDelayEpochs + 1) }
+        // A validator withdrawable at `withdrawable`: swept into its pod, queued at the first
+        // report after the sweep, then the escrow.
+        func collected(withdrawableAt withdrawable: UInt64) -> UInt64 {
+            collected(queuedAt: reportAfter((withdrawable / sweep + 1) * sweep))
+        }
+        // What is already on its way back to the buffer, by the report that collects it: the
+        // pool's native withdrawals in escrow, swept pod ETH not yet queued, exits under way.
+        var arrivals: [(epoch: UInt64, wei: UInt128)] = []
+        for (id, withdrawal) in pool.podWithdrawals {
+            guard let queued = restaking.ledger.queuedWithdrawals[QueuedWithdrawalID(id)] else { continue }
+            arrivals.append((reportAfter(restaking.releaseEpoch(queued)), withdrawal.reservedWei))
+        }
+        for staker in pool.stakers {
+            let pod = restaking.pods[staker]?.podWei ?? 0
+            let free = pod - min(pod, pool.reservedPodWei(staker))
+            if free > 0 { arrivals.append((collected(queuedAt: nextReport), free)) }
+        }
+        for index in pool.exitsRequested {
+            let validator = chain.validators[index.rawValue]
+            guard validator.balanceGwei > 0, validator.withdrawableEpoch != farFutureEpoch else { continue }
+            arrivals.append((collected(withdrawableAt: validator.withdrawableEpoch), UInt128(validator.balanceGwei) * weiPerGwei))
+        }
+        arrivals.sort { $0.epoch < $1.epoch }
+        var covered = pool.bufferedWei
+        for arrival in arrivals {
+            covered += arrival.wei
+            if covered >= unfinalized { return (arrival.epoch, true) }
+        }
+        // The rest needs new exits, requested at the first report at which one of its validators
+        // may exit (active for SHARD_COMMITTEE_PERIOD epochs; one not active yet counts from its
+        // expected activation): the exit queue (5 epochs), withdrawability, the sweep, the escrow.
         var exitReport = nextReport
         let mayExitFrom = pool.validators.lazy.filter { !pool.exitsRequested.contains($0) }
             .compactMap { index -> UInt64? in
                 let activation = self.chain.validators[index.rawValue].activationEpoch
-                // Not active yet: when it is expected to be (deposit queue, then activation).
-                return activation != BeaconValidator.farFutureEpoch ? activation : self.chain.expectedActivationEpoch(of: index)
+                return activation != farFutureEpoch ? activation : self.chain.expectedActivationEpoch(of: index)
             }
             .map { $0 + BeaconParameters.shardCommitteePeriod }.min()
-        if pool.exitsRequested.isEmpty, let mayExitFrom, mayExitFrom > nextReport {
-            exitReport = (mayExitFrom + interval - 1) / interval * interval
-        }
-        let withdrawable = exitReport + 5 + BeaconParameters.minValidatorWithdrawabilityDelay
-        let swept = (withdrawable / sweep + 1) * sweep
-        // Queued at the first report after the sweep, completable 3151 epochs later, collected
-        // at the report after that.
-        let queued = (swept / interval + 1) * interval
-        let released = queued + restaking.ledger.withdrawalDelayEpochs + 1
-        return ((released / interval + 1) * interval, true)
+        if let mayExitFrom, mayExitFrom > nextReport { exitReport = (mayExitFrom + interval - 1) / interval * interval }
+        let fresh = collected(withdrawableAt: exitReport + 5 + BeaconParameters.minValidatorWithdrawabilityDelay)
+        return (max(fresh, arrivals.last?.epoch ?? 0), true)
     }
 
     private func decideEethClaim(_ body: JSON.Fields, context: CommandContext) throws(ContractError) -> Decision {

@@ -184,6 +184,8 @@ extension LedgerDomain {
         try context.requireActor(account, doing: unwrap ? "unwrap" : "wrap")
         let amount = try positiveAmount(body, "amountWei")
         var next = pool
+        try Self.requireHeld(unwrap ? pool.wstethWei(of: account) : pool.stethWei(of: account), amount,
+                             account: account, token: unwrap ? pool.wrappedToken : pool.token, doing: unwrap ? "unwrap" : "wrap")
         var fields: [String: JSON] = ["account": .string(account), "amountWei": .amount(amount)]
         if pool.token != StethPool.name { fields["token"] = .string(pool.wrappedToken) }
         if unwrap {
@@ -404,5 +406,16 @@ func mustLiquid<T>(_ event: EventEnvelope, _ body: () throws(ContractError) -> T
         return try body()
     } catch {
         preconditionFailure("replayed \(event.type) at seq \(event.seq) refused: \(error)")
+    }
+}
+
+extension LedgerDomain {
+    /// A wrap or unwrap of more than `account` holds, refused with what it holds and what it
+    /// asked, in the token's units (the accounting core's message names neither).
+    static func requireHeld(_ held: UInt128, _ amount: UInt128, account: String, token: String, doing: String) throws(ContractError) {
+        guard amount <= held else {
+            throw ContractError(.insufficientBalance,
+                "\(account) holds \(EtherAmount.format(held)) \(token), cannot \(doing) \(EtherAmount.format(amount)) \(token)")
+        }
     }
 }

@@ -361,7 +361,22 @@ extension LedgerDomain {
         for (holder, held) in shares.sharesByHolder.sorted(by: { $0.key.rawValue < $1.key.rawValue })
         where held > 0 && holder != SharePool.deadHolder {
             let loss = part(lossWei, held, shares.totalShares)
-            if holder == wrapper.wrapperHolder {
+            if holder == eeth.tokens.queue.queueHolder {
+                // Shares locked by unfinalized withdrawal requests: each request's owner bears its
+                // part (paid min(requested, shares × the rate at finalization)).
+                let queue = eeth.tokens.queue
+                var id = queue.lastFinalizedRequestID.rawValue + 1
+                while id <= UInt64(queue.requests.count) {
+                    let request = queue.requests[Int(id) - 1]
+                    if let locked = try? queue.amountAndShares(of: WithdrawalRequestID(id)).shares, locked > 0 {
+                        rows.append(.object([
+                            "holder": .string(request.owner.rawValue), "token": .string("eeth"), "withdrawalRequest": .int(id),
+                            "shares": .amount(locked), "lossEtherWei": .amount(part(loss, locked, held)),
+                        ]))
+                    }
+                    id += 1
+                }
+            } else if holder == wrapper.wrapperHolder {
                 for (weethHolder, units) in wrapper.wrappedByHolder.sorted(by: { $0.key.rawValue < $1.key.rawValue }) where units > 0 {
                     rows.append(.object([
                         "holder": .string(weethHolder.rawValue), "token": .string("weeth"), "units": .amount(units),

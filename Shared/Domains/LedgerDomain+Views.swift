@@ -65,8 +65,8 @@ extension LedgerDomain {
             throw ContractError(.invalidArgument, "body.limit must be 1 … 1000, got \(limit)")
         }
         let candidates: [ValidatorIndex]
-        if let owner, owner == StethPool.owner || owner == RethPool.owner {
-            candidates = owner == StethPool.owner ? steth.validators : reth.order
+        if let owner, owner == StethPool.owner || owner == RethPool.owner || owner == EethPool.owner {
+            candidates = owner == StethPool.owner ? steth.validators : owner == RethPool.owner ? reth.order : eeth.validators
         } else if let owner {
             candidates = accounts[try AccountName.validated(owner, field: "body.owner")]?.validators ?? []
         } else {
@@ -88,6 +88,7 @@ extension LedgerDomain {
         // A holder of pool tokens that never held ETH here (a transfer's recipient, an
         // operator paid in fees, the treasury) has an account all the same.
         let holdsTokens = steth.shares(of: name) > 0 || steth.wstethWei(of: name) > 0 || reth.rethWei(of: name) > 0
+            || eeth.tokens.shares(of: name) > 0 || eeth.weethWei(of: name) > 0
         let account = holdsTokens ? (accounts[name] ?? Account()) : try existingAccount(name)
         var validatorBalance: UInt128 = 0
         var rewards: UInt128 = 0

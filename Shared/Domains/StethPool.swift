@@ -123,6 +123,15 @@ struct StethPool: Sendable, Equatable {
         case self.token:
             guard var pool = shares else { throw ContractError(.insufficientBalance, "\(from) holds no \(self.token)") }
             let outcome: SharePool.TransferOutcome
+            // Refuse with the account, the token and both amounts (the core's error names none).
+            if let sharesToMove, sharesToMove > pool.shares(of: HolderID(from)) {
+                throw ContractError(.insufficientBalance,
+                    "\(from) holds \(pool.shares(of: HolderID(from))) \(self.token) shares, cannot transfer \(sharesToMove)")
+            }
+            if let amountWei, amountWei > pool.balanceWei(of: HolderID(from)) {
+                throw ContractError(.insufficientBalance, "\(from) holds \(EtherAmount.format(pool.balanceWei(of: HolderID(from)))) "
+                    + "\(self.token), cannot transfer \(EtherAmount.format(amountWei)) \(self.token)")
+            }
             if let sharesToMove {
                 outcome = try accounting { () throws(AccountingError) in
                     try pool.transferShares(sharesToMove, from: HolderID(from), to: HolderID(to))
@@ -139,6 +148,11 @@ struct StethPool: Sendable, Equatable {
                 throw ContractError(.invalidArgument, "a by-shares transfer is for \(self.token); \(wrappedToken) moves exact units already")
             }
             let units = amountWei ?? 0
+            let held = wrapper.wrapped(of: HolderID(from))
+            guard units <= held else {
+                throw ContractError(.insufficientBalance,
+                    "\(from) holds \(EtherAmount.format(held)) \(wrappedToken), cannot transfer \(EtherAmount.format(units)) \(wrappedToken)")
+            }
             try accounting { () throws(AccountingError) in try wrapper.transfer(units, from: HolderID(from), to: HolderID(to)) }
             return (0, units)
         default:
@@ -155,6 +169,11 @@ struct StethPool: Sendable, Equatable {
 
     mutating func unwrap(_ units: UInt128, for account: String) throws(ContractError) -> ExchangeRateWrapper.UnwrapOutcome {
         guard var pool = shares else { throw ContractError(.insufficientBalance, "\(account) holds no \(wrappedToken)") }
+        let held = wrapper.wrapped(of: HolderID(account))
+        guard units <= held else {
+            throw ContractError(.insufficientBalance,
+                "\(account) holds \(EtherAmount.format(held)) \(wrappedToken), cannot unwrap \(EtherAmount.format(units)) \(wrappedToken)")
+        }
         let outcome = try accounting { () throws(AccountingError) in try wrapper.unwrap(units, for: HolderID(account), in: &pool) }
         shares = pool
         return outcome

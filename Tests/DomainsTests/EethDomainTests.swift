@@ -342,6 +342,41 @@ import Testing
         try expectAuditExact(world, "refusals")
     }
 
+    /// A simulated slash shares the pool's loss out as the next report would: eETH holders by
+    /// shares, weETH holders through the wrapper's shares, and the shares an unfinalized request
+    /// locked to that request's owner (not to the queue's reserved holder).
+    @Test func simulatedSlashNamesEachHoldersPart() throws {
+        var world = try world()
+        for (account, eth) in [("alice", UInt128(100)), ("bob", 20)] {
+            try world.send("ledger", "ledger.eth.deposit", as: account, .object(["account": .string(account), "amountWei": .wei(eth * ether)]))
+        }
+        try world.send("ledger", "ledger.stake", as: "alice", .object(["account": "alice", "pool": "eeth", "amountWei": .wei(70 * ether)]))
+        try world.send("ledger", "ledger.stake", as: "bob", .object(["account": "bob", "pool": "eeth", "amountWei": .wei(10 * ether)]))
+        for _ in 0..<(Int(Self.interval) - 2) where amount(try operatorRow(world, "opa"), "withdrawableShares") == 0 { try advance(&world, 1) }
+        let wrapped = try world.send("ledger", "ledger.wrap", as: "bob", .object(["account": "bob", "token": "weeth", "amountWei": .wei(4 * ether)]))
+        let request = try world.send("ledger", "ledger.withdrawal.request", as: "alice", .object([
+            "account": "alice", "pool": "eeth", "amountWei": .wei(5 * ether),
+        ]))
+        let locked = amount(try request.array("requests")[0], "shares")
+        let totalShares = amount(try pool(world), "totalShares")
+        let prediction = try world.query("ledger", "ledger.restake.simulateSlash", .object([
+            "avs": "eigenda", "setId": .int(1), "operator": "opa",
+            "strategies": .array([.object(["strategy": "native", "newMaxMagnitudeWad": .wei(Self.wad / 2)])]),
+        ]))
+        let eethRow = try #require(try prediction.array("pools").first { $0.at("pool") == "eeth" })
+        let loss = amount(eethRow, "lossEtherWei")
+        #expect(loss == 16 * ether, "half of opa's 32 verified ETH")
+        let holders = try eethRow.array("holders")
+        #expect(!holders.contains { $0.at("holder") == "pool:eeth-withdrawal-queue" || $0.at("holder") == "pool:weeth" }, "\(holders)")
+        let inQueue = try #require(holders.first { $0.at("withdrawalRequest") == .int(1) })
+        #expect(inQueue.at("holder") == "alice" && amount(inQueue, "shares") == locked)
+        #expect(amount(inQueue, "lossEtherWei") == loss * locked / totalShares)
+        let weeth = try #require(holders.first { $0.at("token") == "weeth" })
+        #expect(weeth.at("holder") == "bob" && amount(weeth, "units") == amount(wrapped, "weethWei"))
+        #expect(amount(weeth, "lossEtherWei") == loss * amount(wrapped, "sharesMoved") / totalShares)
+        #expect(holders.reduce(UInt128(0)) { $0 + amount($1, "lossEtherWei") } <= loss)
+    }
+
     @Test func withdrawalsBeyondTheBufferWaitForExitsAndTheEscrow() throws {
         var world = try world()
         try world.send("ledger", "ledger.eth.deposit", as: "alice", .object(["account": "alice", "amountWei": .wei(40 * ether)]))
@@ -357,6 +392,7 @@ import Testing
         // native withdrawal, its completion into the buffer after the escrow.
         var finalized = false
         var reports = 0
+        var estimateInEscrow: UInt64?
         while !finalized && reports < 200 {
             let report = try nextReport(&world)
             reports += 1
@@ -365,10 +401,16 @@ import Testing
                 // Halfway (the native withdrawal in escrow): a ledger restored from its snapshot
                 // carries on in its place.
                 #expect(!(try pool(world).at("exitsRequested") == .array([])), "an exit was requested by now")
+                // The estimate counts what is under way (the exit, the escrow), not a new exit
+                // from the next report on.
+                let listed = try world.query("ledger", "ledger.withdrawal.list", .object(["pool": "eeth"])).array("requests")[0]
+                estimateInEscrow = UInt64(listed.at("expectedFinalizationEpoch").text)
+                #expect(estimateInEscrow! <= UInt64(request.at("expectedFinalizationEpoch").text)! + 32, "\(listed)")
                 world.ledger = try LedgerDomain(snapshot: try JSONCodec.parse(JSONCodec.serialize(world.ledger.snapshot())))
             }
         }
         #expect(finalized)
+        #expect(try epoch(world) <= estimateInEscrow ?? 0, "finalized by the estimate made while the ETH was on its way")
         // The estimate counts a fresh validator's 256 epochs before it may exit; what it cannot
         // know is the exit queue's churn and where the sweep stands (a few epochs).
         let expected = UInt64(request.at("expectedFinalizationEpoch").text)!

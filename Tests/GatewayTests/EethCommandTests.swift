@@ -113,7 +113,8 @@ import Testing
             "balanceWei": .string("2999999999999999998"), "validatorsFunded": .array([]), "delegated": .array([]),
         ])
         let lines = LiquidView.stake(staked, pool: .eeth, exact: false)
-        #expect(lines.first == "bob staked 3.000000 ETH into eeth (liquid restaking, ether.fi-style)")
+        #expect(lines.first == "bob staked 3.000000 stETH into eeth (liquid restaking, ether.fi-style)")
+        #expect(lines.contains { $0.contains("the pool holds the stETH") })
         #expect(lines.contains { $0.contains("steth worth 2.999999 ETH") })
         #expect(lines.contains { $0.contains("eETH balance") && $0.contains("2.999999 eETH") })
         let requested: JSON = .object([

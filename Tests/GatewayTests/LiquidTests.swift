@@ -26,14 +26,17 @@ private func amount(_ value: UInt128) -> JSON { .amount(value) }
         // The one positional after the accounts is the token.
         let named = try InputParsing.transfer(from: "a", to: "b", amount: "steth", token: nil, shares: "1")
         #expect(named["token"] == .string("steth") && named["amountWei"] == nil)
+        let eeth = try InputParsing.transfer(from: "a", to: "b", amount: "eeth", token: nil, shares: "7")
+        #expect(eeth == ["from": .string("a"), "to": .string("b"), "token": .string("eeth"), "shares": .string("7")])
     }
 
     @Test func transferRefusals() {
         let cases: [(String?, String?, String?, String)] = [
-            ("1", nil, nil, "give the token after the amount: steth, wsteth or reth"),
-            (nil, nil, nil, "give the amount and the token (steth, wsteth, reth), or --shares N"),
+            ("1", nil, nil, "give the token after the amount: steth, wsteth, reth, eeth or weeth"),
+            (nil, nil, nil, "give the amount and the token (steth, wsteth, reth, eeth, weeth), or --shares N"),
             ("1", "steth", "1", "give either an amount or --shares, not both"),
-            ("wsteth", nil, "1", "--shares moves stETH shares only; transfer wstETH by amount"),
+            ("wsteth", nil, "1", "--shares moves stETH or eETH shares only; transfer wstETH by amount"),
+            ("weeth", nil, "1", "--shares moves stETH or eETH shares only; transfer weETH by amount"),
             ("1", "eth", nil, "'eth' is not a token here; use steth, wsteth, reth, eeth, weeth"),
             ("1.0000000000000000001", "steth", nil,
              "amount '1.0000000000000000001' has more than 18 decimals: the smallest unit is 0.000000000000000001"),
@@ -226,6 +229,11 @@ private func amount(_ value: UInt128) -> JSON { .amount(value) }
             "Bunker mode: a slashing's correlation penalty is still unknown; requests are finalized only once it is.",
             "Claim a finalized request: stakeline withdraw claim ID",
         ])
+        // The eeth queue speaks eETH and names its pool in the claim.
+        let eethFooter = LiquidView.withdrawalFooter(object(["pool": .string("eeth"), "requests": .array([finalized]),
+                                                             "unfinalizedWei": amount(eth)]), exact: false)
+        #expect(eethFooter == ["1 request; 1.000000 eETH not finalized yet", "Claim a finalized request: stakeline withdraw claim ID --pool eeth"])
+        #expect(LiquidView.withdrawalHeader(.eeth)[2] == "AMOUNT (eETH)" && LiquidView.withdrawalHeader()[2] == "AMOUNT (stETH)")
         #expect(LiquidView.owner(ofRequest: 2, in: [pending, finalized]) == "bob")
         #expect(LiquidView.owner(ofRequest: 2, in: [object(["id": .string("2"), "account": .string("carol")])]) == "carol")
         #expect(LiquidView.owner(ofRequest: 9, in: [pending, finalized]) == nil)

@@ -376,6 +376,11 @@ private func amount(_ value: UInt128) -> JSON { .amount(value) }
             "  SOURCE     AMOUNT (ETH)",
             "  eigenda/1      0.123456",
         ])
+        // The eeth pool's claim for a pod-staker goes into the pool, not to an account's ETH.
+        let pool: JSON = .object(["account": .string("pool:eeth/opa"), "amountWei": amount(e18), "seq": .int(9)])
+        #expect(RestakeView.claimed(pool, balance: nil, exact: false) == [
+            "Claimed 1.000000 ETH of AVS rewards for pool:eeth/opa: into the eeth pool's AVS-rewards vault (its buffer at the next report)",
+        ])
     }
 
     @Test func fundedSaysOverHowLong() {

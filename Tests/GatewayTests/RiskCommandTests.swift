@@ -106,6 +106,16 @@ import Testing
             "note": .string("its validators are not restaked: no AVS exposure"),
         ]), exact: false)
         #expect(none == ["steth (pool): its validators are not restaked: no AVS exposure"])
+        let holder = RiskView.exposure(.object([
+            "subject": .string("uma"), "kind": .string("account"), "exposures": .array([]), "withdrawals": .array([]),
+            "note": .string("not delegated, nothing in escrow: no direct AVS exposure"),
+            "throughPools": .array([.object(["pool": .string("eeth"), "eethWei": .amount(3 * Self.wad / 2), "weethWei": .amount(0)])]),
+        ]), exact: false)
+        #expect(holder == [
+            "uma (account): not delegated, nothing in escrow: no direct AVS exposure",
+            "Through the eeth pool: 1.500000 eETH and 0.000000 weETH, restaked by the pool "
+                + "(stakeline risk exposure eeth; a simulate-slash shows each holder's share of the pool's loss)",
+        ])
     }
 
     @Test func escrowedWithdrawalsStaySlashableUntilRelease() {
@@ -169,7 +179,15 @@ import Testing
                 "lossEtherWei": .amount(1_250_938_000_000_000_000),
             ])]),
             "withdrawals": .array([]),
-            "pools": .array([.object(["pool": .string("steth"), "restaked": .bool(false), "lossEtherWei": .amount(0)])]),
+            "pools": .array([
+                .object(["pool": .string("steth"), "restaked": .bool(false), "lossEtherWei": .amount(0)]),
+                .object(["pool": .string("eeth"), "restaked": .bool(true), "lossEtherWei": .amount(3 * Self.wad), "holders": .array([
+                    .object(["holder": .string("alice"), "token": .string("eeth"), "withdrawalRequest": .int(4),
+                             "shares": .amount(Self.wad), "lossEtherWei": .amount(Self.wad / 2)]),
+                    .object(["holder": .string("bob"), "token": .string("weeth"), "units": .amount(Self.wad), "lossEtherWei": .amount(Self.wad)]),
+                    .object(["holder": .string("carol"), "token": .string("eeth"), "shares": .amount(Self.wad), "lossEtherWei": .amount(0)]),
+                ])]),
+            ]),
             "totalLossEtherWei": .amount(1_250_938_000_000_000_000),
         ])
         let lines = RiskView.simulated(slashing, ledger: ledger, exact: false)
@@ -177,6 +195,10 @@ import Testing
         #expect(lines.contains { $0.contains("100.0000% → 87.5000%") && $0.contains("18.000000 → 15.750000") && $0.contains("2.500000 rETH") })
         #expect(lines.contains { $0.hasPrefix("alice") && $0.contains("10.000000 → 8.750000") && $0.contains("1.250938 ETH") })
         #expect(lines.contains("Pool steth: not restaked, no AVS exposure"))
+        #expect(lines.contains("Pool eeth: would lose 3.000000 ETH through its restaked validators"))
+        #expect(lines.contains("  alice (eETH in withdrawal request #4): −0.500000 ETH"))
+        #expect(lines.contains("  bob (weETH): −1.000000 ETH"))
+        #expect(!lines.contains { $0.contains("carol") }, "no loss, no line")
         #expect(lines.last == "Total: 1.250938 ETH lost by stakers and escrowed withdrawals.")
     }
 }
