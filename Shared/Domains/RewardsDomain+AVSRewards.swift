@@ -407,6 +407,36 @@ struct AVSRewardsBook: Sendable, Equatable {
         return paidWei
     }
 
+    /// The body of `AVSRewardsClaimed` paying `account` everything claimable, by set; nil when
+    /// nothing is.
+    func claimBody(_ account: String) -> JSON? {
+        var bySet: [OperatorSetID: UInt128] = [:]
+        for (key, amount) in claimable(account) where amount > 0 { bySet[key.operatorSet, default: 0] += amount }
+        let totalWei = bySet.values.reduce(0, +)
+        guard totalWei > 0 else { return nil }
+        return .object([
+            "account": .string(account), "amountWei": .amount(totalWei),
+            "bySource": .array(bySet.keys.sorted().map { set in
+                .object(["avs": .string(set.avs.rawValue), "setId": .int(set.setNumber), "amountWei": .amount(bySet[set]!)])
+            }),
+        ])
+    }
+
+    /// Ends `epoch` on this (copied) book as `rewards.EpochProcessed` will: for a command that
+    /// must know what the epochs it is about to end will have accrued.
+    mutating func simulateEpochEnd(_ epoch: UInt64) {
+        guard !activeSubmissions.isEmpty else { return }
+        distribute(epoch: epoch)
+    }
+
+    /// Pays `account` on this (copied) book, as `rewards.AVSRewardsClaimed` will.
+    mutating func simulateClaim(_ account: String) { _ = claim(account) }
+
+    /// Holders and operators of the book whose names start with `prefix` (a pool's pod-stakers).
+    func accounts(withPrefix prefix: String) -> [String] {
+        Set(sourcesByHolder.keys.filter { $0.hasPrefix(prefix) } + sourcesByOperator.keys.filter { $0.hasPrefix(prefix) }).sorted()
+    }
+
     func showView(_ account: String, epoch: UInt64) -> JSON {
         let claimable = claimable(account)
         let claimed = claimedWei[account] ?? [:]
@@ -504,16 +534,9 @@ extension RewardsDomain {
                     throw ContractError(.unauthorized, "\(context.actor) may not claim the AVS rewards of \(account): only \(account) itself may")
                 }
             }
-            var bySet: [OperatorSetID: UInt128] = [:]
-            for (key, amount) in avsRewards.claimable(account) where amount > 0 { bySet[key.operatorSet, default: 0] += amount }
-            let totalWei = bySet.values.reduce(0, +)
-            guard totalWei > 0 else { throw ContractError(.nothingToClaim, "\(account) has no AVS rewards to claim") }
-            let fields: JSON = .object([
-                "account": .string(account), "amountWei": .amount(totalWei),
-                "bySource": .array(bySet.keys.sorted().map { set in
-                    .object(["avs": .string(set.avs.rawValue), "setId": .int(set.setNumber), "amountWei": .amount(bySet[set]!)])
-                }),
-            ])
+            guard let fields = avsRewards.claimBody(account) else {
+                throw ContractError(.nothingToClaim, "\(account) has no AVS rewards to claim")
+            }
             return Decision(
                 result: fields.merging(["seq": .int(context.nextSeq)]),
                 events: [NewEvent(name: "AVSRewardsClaimed", epoch: epoch, body: fields)])

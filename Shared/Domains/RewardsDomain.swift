@@ -38,11 +38,28 @@ public struct RewardsDomain: ServiceDomain {
                     throw ContractError(.invalidArgument, "body.count must be 1 … \(Self.epochsPerCommandMax), got \(count)")
                 }
                 var events: [NewEvent] = []
+                // What the epochs ended so far will have accrued, for the eeth pool's claims below.
+                var simulated = avsRewards
+                var simulatedThrough = epoch
                 for offset in 0..<count {
                     let ended = epoch + offset
                     events.append(NewEvent(name: "EpochProcessed", epoch: ended, body: .object(["epoch": .int(ended)])))
                     // A pool's report is due at the start of every multiple of its interval.
                     for pool in schedules.keys.sorted() where (ended + 1) % schedules[pool]!.reportIntervalEpochs == 0 {
+                        if pool == "eeth" {
+                            // The eeth pool's AVS rewards are claimed for it just before its report
+                            // (PROTOCOL.md §9.8), so they reach its value at that report: the ledger
+                            // puts them in the pool's vault, which the report counts.
+                            while simulatedThrough <= ended {
+                                simulated.simulateEpochEnd(simulatedThrough)
+                                simulatedThrough += 1
+                            }
+                            for staker in simulated.accounts(withPrefix: "pool:eeth/") {
+                                guard let claim = simulated.claimBody(staker) else { continue }
+                                simulated.simulateClaim(staker)
+                                events.append(NewEvent(name: "AVSRewardsClaimed", epoch: ended + 1, body: claim))
+                            }
+                        }
                         events.append(NewEvent(name: "OracleReportDue", epoch: ended + 1, body: .object([
                             "pool": .string(pool), "epoch": .int(ended + 1),
                         ])))

@@ -159,6 +159,25 @@ import Testing
         #expect(try pool(world).at("lastNegativeRebase") == second)
         try expectAuditExact(world, "AVS slash report")
 
+        // Without anyone claiming: the pod-stakers' AVS rewards are claimed for the pool just
+        // before each eeth report (rewards journals the claim right before OracleReportDue),
+        // land in its vault and count in that report's value.
+        let claimedBefore = amount(try pool(world), "avsRewardsClaimedWei")
+        try world.send("ledger", "ledger.avs.rewards.fund", as: "eigenda", .object([
+            "avs": "eigenda", "setId": .int(1), "amountWei": .wei(ether), "epochs": .int(3),
+        ]))
+        let withAutomaticClaim = try nextReport(&world)
+        let rewardsJournal = world.journals["rewards"]!
+        let due = try #require(rewardsJournal.lastIndex { $0.type == "rewards.OracleReportDue" && $0.body.at("pool") == "eeth" })
+        let automatic = rewardsJournal[due - 1]
+        #expect(automatic.type == "rewards.AVSRewardsClaimed" && automatic.body.at("account") == "pool:eeth/opa", "\(automatic)")
+        let automaticWei = amount(automatic.body, "amountWei")
+        #expect(automaticWei > 0 && automaticWei < ether)
+        #expect(amount(try pool(world), "avsRewardsClaimedWei") == claimedBefore + automaticWei)
+        #expect(amount(withAutomaticClaim.at("layers"), "avsRewardsWei") == automaticWei, "the vault since the last report")
+        #expect(amount(try world.query("rewards", "rewards.avs.show", .object(["account": "pool:eeth/opa"])), "claimableWei") == 0)
+        try expectAuditExact(world, "automatic AVS-rewards claim")
+
         // A withdrawal requested now, finalized at the next report after a beacon-chain slash
         // of opb's validator: paid min(requested, shares × the lower rate).
         let request = try world.send("ledger", "ledger.withdrawal.request", as: "alice", .object([
