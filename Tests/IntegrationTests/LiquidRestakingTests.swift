@@ -22,57 +22,32 @@ struct LiquidRestakingTests {
     static let gwei: UInt128 = 1_000_000_000
     static let interval: UInt64 = 16
 
-    // MARK: CLI helpers
+    // MARK: CLI helpers (the restaking suites' shared ones, RestakingTestSupport.swift)
 
     @discardableResult
     func json(_ stack: StackHarness, _ arguments: String..., sourceLocation: SourceLocation = #_sourceLocation) throws -> JSON {
-        let run = try stack.run(stack.binDir.appendingPathComponent("stakeline"), arguments + ["--json"])
-        try #require(run.exitCode == 0, "stakeline \(arguments.joined(separator: " ")) exited \(run.exitCode): \(run.stderr)",
-            sourceLocation: sourceLocation)
-        return try JSONCodec.parse(Array(run.stdout.utf8))
+        try RestakingCLI(stack: stack).json(arguments, sourceLocation: sourceLocation)
     }
 
     /// The CLI must refuse with `exitCode` and say `text`.
     func refused(_ stack: StackHarness, _ exitCode: Int32, _ text: String, _ arguments: String...,
                  sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let run = try stack.run(stack.binDir.appendingPathComponent("stakeline"), arguments)
-        #expect(run.exitCode == exitCode, "\(arguments) exited \(run.exitCode): \(run.stderr)", sourceLocation: sourceLocation)
-        #expect(run.stderr.contains(text) || run.stdout.contains(text), "\(arguments): \(run.stderr) \(run.stdout)",
-            sourceLocation: sourceLocation)
+        try RestakingCLI(stack: stack).refused(exitCode, text, arguments, sourceLocation: sourceLocation)
     }
 
     func amount(_ json: JSON?, _ key: String, sourceLocation: SourceLocation = #_sourceLocation) -> UInt128 {
-        let text: String? = switch json?[key] {
-        case .string(let text)?, .number(let text)?: text
-        default: nil
-        }
-        guard let text, let value = UInt128(text) else {
-            Issue.record("no amount \(key) in \(String(describing: json))", sourceLocation: sourceLocation)
-            return .max
-        }
-        return value
+        RestakingCLI.amount(json, key, sourceLocation: sourceLocation)
     }
 
-    func items(_ json: JSON?) -> [JSON] {
-        if case .array(let values)? = json { return values }
-        return []
-    }
+    func items(_ json: JSON?) -> [JSON] { RestakingCLI.items(json) }
 
     func expectAuditExact(_ stack: StackHarness, _ step: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
         let audit = try json(stack, "audit")
         #expect(audit["ok"] == .bool(true), "audit after \(step): \(audit)", sourceLocation: sourceLocation)
     }
 
-    static func mulDiv(_ a: UInt128, _ b: UInt128, _ c: UInt128) -> UInt128 {
-        let product = a.multipliedFullWidth(by: b)
-        return c.dividingFullWidth((high: product.high, low: product.low)).quotient
-    }
-
-    static func mulDivCeil(_ a: UInt128, _ b: UInt128, _ c: UInt128) -> UInt128 {
-        let product = a.multipliedFullWidth(by: b)
-        let (quotient, remainder) = c.dividingFullWidth((high: product.high, low: product.low))
-        return remainder == 0 ? quotient : quotient + 1
-    }
+    static func mulDiv(_ a: UInt128, _ b: UInt128, _ c: UInt128) -> UInt128 { RestakingCLI.mulDiv(a, b, c) }
+    static func mulDivCeil(_ a: UInt128, _ b: UInt128, _ c: UInt128) -> UInt128 { RestakingCLI.mulDivCeil(a, b, c) }
 
     // MARK: The models
 

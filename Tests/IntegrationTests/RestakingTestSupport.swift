@@ -24,9 +24,14 @@ struct RestakingCLI {
 
     /// The CLI must refuse with `exitCode` and mention `text`.
     func refused(_ exitCode: Int32, _ text: String, _ arguments: String..., sourceLocation: SourceLocation = #_sourceLocation) throws {
+        try refused(exitCode, text, arguments, sourceLocation: sourceLocation)
+    }
+
+    func refused(_ exitCode: Int32, _ text: String, _ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) throws {
         let run = try stack.run(stack.binDir.appendingPathComponent("stakeline"), arguments)
         #expect(run.exitCode == exitCode, "\(arguments) exited \(run.exitCode): \(run.stderr)", sourceLocation: sourceLocation)
-        #expect(run.stderr.contains(text) || run.stdout.contains(text), "\(arguments): \(run.stderr)", sourceLocation: sourceLocation)
+        #expect(run.stderr.contains(text) || run.stdout.contains(text), "\(arguments): \(run.stderr) \(run.stdout)",
+            sourceLocation: sourceLocation)
     }
 
     /// `stakeline raw <service> <type> <body>`: the reply envelope's result.
