@@ -184,26 +184,7 @@ extension LedgerDomain {
     // MARK: Tokens
 
     private func decideEethTransfer(_ body: JSON.Fields, context: CommandContext) throws(ContractError) -> Decision {
-        let from = try AccountName.validated(try body.string("from"), field: "body.from")
-        let to = try AccountName.validated(try body.string("to"), field: "body.to")
-        try context.requireActor(from, doing: "transfer")
-        let token = try body.string("token")
-        let amount = try body.optionalAmount("amountWei")
-        let sharesToMove = try body.optionalAmount("shares")
-        guard (amount == nil) != (sharesToMove == nil) else {
-            throw ContractError(.invalidArgument, "give exactly one of body.amountWei and body.shares")
-        }
-        guard (amount ?? sharesToMove ?? 0) > 0 else { throw ContractError(.amountZero, "the amount must be more than 0") }
-        guard from != to else { throw ContractError(.invalidArgument, "from and to are the same account") }
-        var next = eeth.tokens
-        let moved = try next.transfer(amountWei: amount, shares: sharesToMove, token: token, from: from, to: to)
-        var fields: [String: JSON] = [
-            "from": .string(from), "to": .string(to), "token": .string(token), "amountCreditedWei": .amount(moved.creditedWei),
-        ]
-        if let amount { fields["amountWei"] = .amount(amount) }
-        if token == "eeth" { fields["sharesMoved"] = .amount(moved.sharesMoved) }
-        if let sharesToMove { fields["shares"] = .amount(sharesToMove) }
-        return Decision(result: .object(fields), events: [NewEvent(name: "Transferred", epoch: chain.epoch, body: .object(fields))])
+        try decideRebasingTransfer(try transferRequest(body, context: context), in: eeth.tokens)
     }
 
     // MARK: Withdrawals

@@ -139,7 +139,10 @@ extension LedgerDomain {
         return plan
     }
 
-    func decideTransfer(_ body: JSON.Fields, context: CommandContext) throws(ContractError) -> Decision {
+    /// A transfer's parties and amount (exactly one of `amountWei` and `shares`), checked.
+    func transferRequest(_ body: JSON.Fields, context: CommandContext) throws(ContractError)
+        -> (from: String, to: String, token: String, amountWei: UInt128?, shares: UInt128?)
+    {
         let from = try AccountName.validated(try body.string("from"), field: "body.from")
         let to = try AccountName.validated(try body.string("to"), field: "body.to")
         try context.requireActor(from, doing: "transfer tokens")
@@ -151,11 +154,36 @@ extension LedgerDomain {
         }
         guard (amount ?? sharesToMove ?? 0) > 0 else { throw ContractError(.amountZero, "the amount must be more than 0") }
         guard from != to else { throw ContractError(.invalidArgument, "from and to are the same account") }
+        return (from, to, token, amount, sharesToMove)
+    }
+
+    /// A transfer of a rebasing pool's token or its wrapper (steth/wsteth, eeth/weeth): the
+    /// rebasing token moves as shares, by amount (rounded down, the credited amount reported)
+    /// or by shares.
+    func decideRebasingTransfer(
+        _ request: (from: String, to: String, token: String, amountWei: UInt128?, shares: UInt128?), in pool: StethPool
+    ) throws(ContractError) -> Decision {
+        var next = pool
+        let moved = try next.transfer(amountWei: request.amountWei, shares: request.shares, token: request.token,
+                                      from: request.from, to: request.to)
+        var fields: [String: JSON] = [
+            "from": .string(request.from), "to": .string(request.to), "token": .string(request.token),
+            "amountCreditedWei": .amount(moved.creditedWei),
+        ]
+        if let amount = request.amountWei { fields["amountWei"] = .amount(amount) }
+        if request.token == pool.token { fields["sharesMoved"] = .amount(moved.sharesMoved) }
+        if let shares = request.shares { fields["shares"] = .amount(shares) }
+        return Decision(result: .object(fields), events: [NewEvent(name: "Transferred", epoch: chain.epoch, body: .object(fields))])
+    }
+
+    func decideTransfer(_ body: JSON.Fields, context: CommandContext) throws(ContractError) -> Decision {
+        let request = try transferRequest(body, context: context)
+        let (from, to, token, amount) = (request.from, request.to, request.token, request.amountWei)
         guard token == "steth" || token == "wsteth" || token == "reth" else {
             throw ContractError(.unknownToken, "transferable tokens are steth, wsteth and reth, not \(token)")
         }
         if token == "reth" {
-            guard sharesToMove == nil else { throw ContractError(.invalidArgument, "a by-shares transfer is for steth") }
+            guard request.shares == nil else { throw ContractError(.invalidArgument, "a by-shares transfer is for steth") }
             var next = reth.tokens
             try accounting { () throws(AccountingError) in try next.transfer(amount!, from: HolderID(from), to: HolderID(to)) }
             let fields: JSON = .object([
@@ -164,16 +192,7 @@ extension LedgerDomain {
             ])
             return Decision(result: fields, events: [NewEvent(name: "Transferred", epoch: chain.epoch, body: fields)])
         }
-        var next = steth
-        let moved = try next.transfer(amountWei: amount, shares: sharesToMove, token: token, from: from, to: to)
-        var fields: [String: JSON] = [
-            "from": .string(from), "to": .string(to), "token": .string(token),
-            "amountCreditedWei": .amount(moved.creditedWei),
-        ]
-        if let amount { fields["amountWei"] = .amount(amount) }
-        if token == "steth" { fields["sharesMoved"] = .amount(moved.sharesMoved) }
-        if let sharesToMove { fields["shares"] = .amount(sharesToMove) }
-        return Decision(result: .object(fields), events: [NewEvent(name: "Transferred", epoch: chain.epoch, body: .object(fields))])
+        return try decideRebasingTransfer(request, in: steth)
     }
 
     /// Wraps or unwraps a rebasing pool's token (stETH ↔ wstETH, eETH ↔ weETH): the wrapper
