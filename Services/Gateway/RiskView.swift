@@ -85,6 +85,28 @@ enum RiskView {
         return rows
     }
 
+    /// What each allocation of an operator can be slashed for now, in the strategy's token: its
+    /// delegated shares (`holdings`, from the ledger) × current / max magnitude (from
+    /// `slashing.operator.allocations`), 0 in a set that can no longer slash it. Keyed by
+    /// `<avs>/<setId>`, then strategy; a strategy the operator holds nothing in is absent.
+    static func slashableNowWei(allocations: JSON, holdings: [String: (shares: UInt128, valueWei: UInt128)]) -> [String: [String: UInt128]] {
+        func key(_ item: JSON) -> String { "\(RestakeView.string(item, "avs"))/\(RestakeView.number(item, "setId"))" }
+        var maxMagnitudes: [String: UInt128] = [:]
+        for strategy in array(allocations, "strategies") {
+            maxMagnitudes[RestakeView.string(strategy, "strategy")] = try? strategy.amount("maxMagnitudeWad")
+        }
+        let slashableSets = Set(array(allocations, "sets").filter { $0["slashable"] == .bool(true) }.map(key))
+        var slashable: [String: [String: UInt128]] = [:]
+        for item in array(allocations, "allocations") {
+            let strategy = RestakeView.string(item, "strategy")
+            guard let held = holdings[strategy], let current = try? item.amount("currentMagnitudeWad") else { continue }
+            let shares = slashableSets.contains(key(item))
+                ? allocatedShares(held.shares, magnitude: current, max: maxMagnitudes[strategy] ?? wad) : 0
+            slashable[key(item), default: [:]][strategy] = proRata(held.valueWei, shares, of: held.shares)
+        }
+        return slashable
+    }
+
     /// An operator's own holdings: its delegated shares per strategy (`ledger.restake.operator`).
     static func operatorHoldings(_ view: JSON) -> [String: (shares: UInt128, valueWei: UInt128)] {
         var holdings: [String: (shares: UInt128, valueWei: UInt128)] = [:]

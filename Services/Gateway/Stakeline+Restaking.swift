@@ -61,26 +61,16 @@ extension Stakeline.Operator {
             print("  set \(text(set, "avs"))/\(number(set, "setId")): "
                 + (registered ? "registered" : "left, slashable through epoch \(number(set, "slashableUntilEpoch"))"))
         }
-        // Slashable now (EigenLayer's allocated-stake view): the operator's delegated shares
-        // (ledger) × current / max magnitude (slashing), in a set that can slash it.
-        let holdings = ledger.view.map(RiskView.operatorHoldings) ?? [:]
-        var maxMagnitudes: [String: UInt128] = [:]
-        for strategy in (try? allocations.array("strategies")) ?? [] {
-            maxMagnitudes[text(strategy, "strategy")] = try? strategy.amount("maxMagnitudeWad")
-        }
-        var slashableSets: Set<String> = []
-        for set in sets where set["slashable"] == .bool(true) { slashableSets.insert("\(text(set, "avs"))/\(number(set, "setId"))") }
+        // Slashable now (EigenLayer's allocated-stake view), from the ledger's delegated shares
+        // and slashing's magnitudes.
+        let slashableNow = RiskView.slashableNowWei(allocations: allocations, holdings: ledger.view.map(RiskView.operatorHoldings) ?? [:])
         let rows: [[String]] = ((try? allocations.array("allocations")) ?? []).map { item in
             let pending = item["pending"].flatMap { $0 == .null ? nil : $0 }
             let setName = "\(text(item, "avs"))/\(number(item, "setId"))"
             let strategy = text(item, "strategy")
-            var slashable = "—"
-            if let held = holdings[strategy], let current = try? item.amount("currentMagnitudeWad") {
-                let shares = slashableSets.contains(setName)
-                    ? RiskView.allocatedShares(held.shares, magnitude: current, max: maxMagnitudes[strategy] ?? RiskView.wad) : 0
-                slashable = Format.ether(wei: RiskView.proRata(held.valueWei, shares, of: held.shares), exact: global.exact)
-                    + " " + RestakeView.unit(of: item)
-            }
+            let slashable = slashableNow[setName]?[strategy].map {
+                Format.ether(wei: $0, exact: global.exact) + " " + RestakeView.unit(of: item)
+            } ?? "—"
             return [
                 setName, strategy, wad(item, "currentMagnitudeWad"), slashable,
                 pending.map { "\(text($0, "diffWad")) from epoch \(number($0, "effectEpoch"))" } ?? "—",
@@ -470,22 +460,10 @@ extension Stakeline.AVS {
                                                       body: .object(["operator": .string(name)])),
                 let view = Stakeline.Operator.restakingLedgerView(client, name: name).view
             else { return [:] }
-            let holdings = RiskView.operatorHoldings(view)
-            var maxMagnitudes: [String: UInt128] = [:]
-            for strategy in (try? allocations.array("strategies")) ?? [] {
-                maxMagnitudes[Stakeline.Operator.text(strategy, "strategy")] = try? strategy.amount("maxMagnitudeWad")
-            }
-            var slashableSets: Set<String> = []
-            for set in (try? allocations.array("sets")) ?? [] where set["slashable"] == .bool(true) && set["avs"] == .string(avs) {
-                slashableSets.insert(Stakeline.Operator.number(set, "setId"))
-            }
-            for item in (try? allocations.array("allocations")) ?? [] where item["avs"] == .string(avs) {
-                let setId = Stakeline.Operator.number(item, "setId")
-                let strategy = Stakeline.Operator.text(item, "strategy")
-                guard slashableSets.contains(setId), let held = holdings[strategy],
-                    let current = try? item.amount("currentMagnitudeWad") else { continue }
-                let shares = RiskView.allocatedShares(held.shares, magnitude: current, max: maxMagnitudes[strategy] ?? RiskView.wad)
-                secured[setId, default: [:]][strategy, default: 0] += RiskView.proRata(held.valueWei, shares, of: held.shares)
+            for (set, byStrategy) in RiskView.slashableNowWei(allocations: allocations, holdings: RiskView.operatorHoldings(view))
+            where set.hasPrefix(avs + "/") {
+                let setId = String(set.dropFirst(avs.count + 1))
+                for (strategy, valueWei) in byStrategy where valueWei > 0 { secured[setId, default: [:]][strategy, default: 0] += valueWei }
             }
         }
         return secured
