@@ -333,18 +333,28 @@ extension Stakeline.AVS {
     /// The ledger's slashes of `operator` by `avs` (set `setId` when given), from
     /// `ledger.restake.operator`; nil and a note when the ledger cannot say.
     static func ledgerSlashes(_ client: GatewayClient, operator name: String, avs: String, setId: UInt64?) -> (slashes: [JSON]?, note: String?) {
+        let found = ledgerOperatorView(client, operator: name)
+        return (found.view.map { slashes(in: $0, avs: avs, setId: setId) }, found.note)
+    }
+
+    /// `ledger.restake.operator` of `operator`; nil and a note when the ledger cannot say.
+    static func ledgerOperatorView(_ client: GatewayClient, operator name: String) -> (view: JSON?, note: String?) {
         do {
             let view = try client.call(.ledger, "ledger.restake.operator", actor: client.actor("stakeline"),
                                        body: .object(["operator": .string(name)]))
-            let slashes = ((try? view.array("slashes")) ?? []).filter { slash in
-                (try? slash.string("avs")) == avs && (setId == nil || slash["setId"]?.integer == setId)
-            }
-            return (slashes, nil)
+            return (view, nil)
         } catch GatewayFailure.refused(let code, let message) {
             if code == ErrorCode.unknownCommand.rawValue { return (nil, "(the ledger does not report restaking slashes yet)") }
             return (nil, "(the ledger has no restaking figures for \(name): \(code): \(message))")
         } catch {
             return (nil, "(the ledger did not answer: \(error))")
+        }
+    }
+
+    /// The slashes by `avs` (in set `setId` when given) in an operator's ledger view.
+    static func slashes(in view: JSON, avs: String, setId: UInt64?) -> [JSON] {
+        ((try? view.array("slashes")) ?? []).filter { slash in
+            (try? slash.string("avs")) == avs && (setId == nil || slash["setId"]?.integer == setId)
         }
     }
 

@@ -411,7 +411,7 @@ extension Stakeline {
                         fields["slashes"] = figures.slashes.map { JSON.array($0) } ?? JSON.null
                         fields["rewardSubmissions"] = figures.submissions.map { JSON.array($0) } ?? JSON.null
                         // Per set id, per strategy: the token units its operators can be slashed for now.
-                        fields["stakeSecured"] = .object(AVS.securedStake(client, avs: avs, show: result).mapValues { stake in
+                        fields["stakeSecured"] = .object(AVS.securedStake(client, avs: avs, show: result, ledgerViews: figures.ledgerViews).mapValues { stake in
                             .object(stake.mapValues { .amount($0) })
                         })
                         return Output.json(.object(fields))
@@ -421,7 +421,7 @@ extension Stakeline {
                                                    notes: figures.notes, exact: global.exact).forEach { print($0) } }
                     let sets = (try? result.array("sets")) ?? []
                     if sets.isEmpty { return print("no operator sets") }
-                    let secured = AVS.securedStake(client, avs: avs, show: result)
+                    let secured = AVS.securedStake(client, avs: avs, show: result, ledgerViews: figures.ledgerViews)
                     for set in sets {
                         let list = ((try? set.array("strategies")) ?? []).map(\.text).joined(separator: ", ")
                         print("  set \(Operator.number(set, "setId")): \(list)")
@@ -446,8 +446,13 @@ extension Stakeline {
 extension Stakeline.AVS {
     /// The stake each set of the AVS can slash now, per strategy, in the strategy's token: Σ over
     /// its slashable operators of EigenLayer's allocated-stake view (delegated shares from the
-    /// ledger × current / max magnitude from slashing). Empty when a service cannot say.
-    static func securedStake(_ client: GatewayClient, avs: String, show: JSON) -> [String: [String: UInt128]] {
+    /// ledger × current / max magnitude from slashing). `ledgerViews` are the operators'
+    /// `ledger.restake.operator` views ``figures(_:avs:show:)`` fetched. Empty when a service
+    /// cannot say.
+    static func securedStake(
+        _ client: GatewayClient, avs: String, show: JSON, ledgerViews: [String: JSON]?
+    ) -> [String: [String: UInt128]] {
+        guard let ledgerViews else { return [:] }
         var operators: Set<String> = []
         for set in (try? show.array("sets")) ?? [] {
             for member in (try? set.array("operators")) ?? [] where member["slashable"] == .bool(true) {
@@ -458,7 +463,7 @@ extension Stakeline.AVS {
         for name in operators.sorted() {
             guard let allocations = try? client.call(.slashing, "slashing.operator.allocations", actor: client.actor("stakeline"),
                                                       body: .object(["operator": .string(name)])),
-                let view = Stakeline.Operator.restakingLedgerView(client, name: name).view
+                let view = ledgerViews[name]
             else { return [:] }
             for (set, byStrategy) in RiskView.slashableNowWei(allocations: allocations, holdings: RiskView.operatorHoldings(view))
             where set.hasPrefix(avs + "/") {
@@ -473,7 +478,9 @@ extension Stakeline.AVS {
     /// (from `ledger.restake.operator` of every operator of its sets, each with `operator`
     /// added) and its rewards submissions (`rewards.avs.submissions`). Each is nil, with a note,
     /// when its service cannot say (a service that does not know the query yet included).
-    static func figures(_ client: GatewayClient, avs: String, show: JSON) -> (slashes: [JSON]?, submissions: [JSON]?, notes: [String]) {
+    static func figures(
+        _ client: GatewayClient, avs: String, show: JSON
+    ) -> (slashes: [JSON]?, submissions: [JSON]?, ledgerViews: [String: JSON]?, notes: [String]) {
         var notes: [String] = []
         var operators: [String] = []
         for set in (try? show.array("sets")) ?? [] {
@@ -482,21 +489,23 @@ extension Stakeline.AVS {
             }
         }
         var slashes: [JSON]? = []
+        var views: [String: JSON]? = [:]
         do {
-            try client.ledgerCaughtUp(with: [.slashing])
+            try client.ledgerCaughtUp(with: [.operators, .slashing])
         } catch {
             notes.append("(the ledger has not followed slashing: \(error))")
-            slashes = nil
+            (slashes, views) = (nil, nil)
         }
-        if slashes != nil {
+        if views != nil {
             for name in operators.sorted() {
-                let found = ledgerSlashes(client, operator: name, avs: avs, setId: nil)
-                guard let list = found.slashes else {
+                let found = ledgerOperatorView(client, operator: name)
+                guard let view = found.view else {
                     if let note = found.note { notes.append(note) }
-                    slashes = nil
+                    (slashes, views) = (nil, nil)
                     break
                 }
-                slashes? += list.map { slash in
+                views?[name] = view
+                slashes? += Self.slashes(in: view, avs: avs, setId: nil).map { slash in
                     guard case .object(var fields) = slash else { return slash }
                     fields["operator"] = .string(name)
                     return .object(fields)
@@ -513,7 +522,7 @@ extension Stakeline.AVS {
         } catch {
             notes.append("(the rewards service did not answer: \(error))")
         }
-        return (slashes, submissions, notes)
+        return (slashes, submissions, views, notes)
     }
 }
 
