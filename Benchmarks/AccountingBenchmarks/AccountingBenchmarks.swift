@@ -52,6 +52,8 @@ struct RestakingWorld {
     var strategyHandle = StrategyHandle(index: 0)
     var staker1 = StakerHandle(index: 0)
     var staker2 = StakerHandle(index: 0)
+    /// The next max magnitude for the ledger-only slash (one unit lower each time).
+    var ledgerMaxMagnitudeWad = FixedPoint.wad
 }
 
 /// One operator, fully allocated to one set, with `stakerCount` delegated stakers.
@@ -90,6 +92,23 @@ func slash(_ world: inout RestakingWorld) {
         epoch: 1))
 }
 
+/// The slashing service's half alone: the magnitude slash in the allocation book.
+@inline(__always)
+func slashMagnitude(_ world: inout RestakingWorld) {
+    blackHole(try! world.book.slash(
+        operator: world.bookOperator, operatorSet: world.bookOperatorSet, strategy: world.bookStrategy,
+        wadToSlash: 1, epoch: 1)!)
+}
+
+/// The ledger service's half alone: the operator-share slash for a new max magnitude.
+@inline(__always)
+func slashShares(_ world: inout RestakingWorld) {
+    world.ledgerMaxMagnitudeWad -= 1
+    blackHole(try! world.ledger.slashOperatorShares(
+        operator: world.operatorHandle, strategy: world.strategyHandle,
+        newMaxMagnitudeWad: world.ledgerMaxMagnitudeWad, epoch: 1))
+}
+
 /// The same slash by IDs (book and ledger each resolve the IDs): the cost of the ID form.
 @inline(__always)
 func slashByID(_ world: inout RestakingWorld) {
@@ -114,6 +133,9 @@ let pool1k = Box(makePool(holderCount: 1_000))
 let pool1M = Box(makePool(holderCount: 1_000_000))
 let restaking1k = Box(makeRestaking(stakerCount: 1_000))
 let restaking1M = Box(makeRestaking(stakerCount: 1_000_000))
+/// Its own world for the halves: the ledger-only slash lowers the ledger's max magnitude apart
+/// from the book's, which a combined slash on the same world would then refuse as a rise.
+let restakingHalves1M = Box(makeRestaking(stakerCount: 1_000_000))
 let index1k = Box(makeIndex(holderCount: 1_000))
 let index1M = Box(makeIndex(holderCount: 1_000_000))
 
@@ -262,6 +284,20 @@ let benchmarks: @Sendable () -> Void = {
             for _ in benchmark.scaledIterations { slash(&world) }
         }
     } setup: { _ = restaking1M.value }
+
+    // Each service's half on its own: the slashing service runs the book's magnitude slash, the
+    // ledger (another process) the operator-share slash when the event arrives.
+    Benchmark("08c magnitude slash alone (slashing service's book)") { benchmark in
+        restakingHalves1M.mutate { world in
+            for _ in benchmark.scaledIterations { slashMagnitude(&world) }
+        }
+    } setup: { _ = restakingHalves1M.value }
+
+    Benchmark("08d operator-share slash alone (ledger), 1M stakers") { benchmark in
+        restakingHalves1M.mutate { world in
+            for _ in benchmark.scaledIterations { slashShares(&world) }
+        }
+    } setup: { _ = restakingHalves1M.value }
 
     // The ID form: the same slash plus the ID → handle lookups in the book and the ledger.
     Benchmark("08b slash (book + ledger) by ID, 1M stakers") { benchmark in

@@ -78,6 +78,16 @@ public struct AllocationBook: Sendable, Equatable {
         public internal(set) var slashableUntilEpoch: UInt64
     }
 
+    /// What a slash took from one allocation, in magnitude (the handle form's result: no ID,
+    /// so nothing to retain on the hot path).
+    public struct MagnitudeSlash: Sendable, Equatable {
+        public let slashedMagnitudeWad: UInt128
+        /// `floor(slashed × WAD / previousMax)`: the share of the operator's whole stake.
+        public let wadSlashed: UInt128
+        public let previousMaxMagnitudeWad: UInt128
+        public let newMaxMagnitudeWad: UInt128
+    }
+
     /// One strategy's part of a slash.
     public struct StrategySlash: Sendable, Equatable {
         public let strategy: StrategyID
@@ -86,6 +96,14 @@ public struct AllocationBook: Sendable, Equatable {
         public let wadSlashed: UInt128
         public let previousMaxMagnitudeWad: UInt128
         public let newMaxMagnitudeWad: UInt128
+
+        init(strategy: StrategyID, _ slash: MagnitudeSlash) {
+            self.strategy = strategy
+            slashedMagnitudeWad = slash.slashedMagnitudeWad
+            wadSlashed = slash.wadSlashed
+            previousMaxMagnitudeWad = slash.previousMaxMagnitudeWad
+            newMaxMagnitudeWad = slash.newMaxMagnitudeWad
+        }
     }
 
     public struct SlashOutcome: Sendable, Equatable {
@@ -558,8 +576,8 @@ public struct AllocationBook: Sendable, Equatable {
             // Validated above: the strategy has a handle and a position in the set.
             let strategyIndex = Int(handle(of: entry.strategy)!.index)
             let position = strategyPosition(operatorSetIndex, strategyIndex)!
-            if let outcome = slashAllocation(operatorIndex, slot, position, strategyIndex, entry.wad, epoch) {
-                outcomes.append(outcome)
+            if let outcome = slashAllocation(operatorIndex, slot, position, strategyIndex, UInt64(entry.wad), epoch) {
+                outcomes.append(StrategySlash(strategy: entry.strategy, outcome))
             }
         }
         return SlashOutcome(slashID: slashID, strategies: outcomes)
@@ -581,7 +599,8 @@ public struct AllocationBook: Sendable, Equatable {
         guard let strategyHandle = handle(of: strategy) else { throw .strategyNotInOperatorSet }
         return try slash(
             operator: operatorHandle, operatorSet: operatorSetHandle, strategy: strategyHandle, wadToSlash: wadToSlash,
-            epoch: epoch)
+            epoch: epoch
+        ).map { StrategySlash(strategy: strategy, $0) }
     }
 
     /// ``slash(operator:operatorSet:strategy:wadToSlash:epoch:)-(OperatorID,_,_,_,_)`` by
@@ -592,7 +611,7 @@ public struct AllocationBook: Sendable, Equatable {
     public mutating func slash(
         operator operatorHandle: OperatorHandle, operatorSet operatorSetHandle: OperatorSetHandle,
         strategy strategyHandle: StrategyHandle, wadToSlash: UInt128, epoch: UInt64
-    ) throws(AccountingError) -> StrategySlash? {
+    ) throws(AccountingError) -> MagnitudeSlash? {
         let operatorIndex = index(operatorHandle)
         let operatorSetIndex = index(operatorSetHandle)
         let strategyIndex = index(strategyHandle)
@@ -603,22 +622,20 @@ public struct AllocationBook: Sendable, Equatable {
         guard let position = strategyPosition(operatorSetIndex, strategyIndex) else { throw .strategyNotInOperatorSet }
         latestEpoch = epoch
         operatorSetStates[operatorSetIndex].slashCount += 1
-        return slashAllocation(operatorIndex, slot, position, strategyIndex, wadToSlash, epoch)
+        return slashAllocation(operatorIndex, slot, position, strategyIndex, UInt64(wadToSlash), epoch)
     }
 
     /// Slashes one validated allocation; nil when it is empty.
     private mutating func slashAllocation(
-        _ operatorIndex: Int, _ slot: Int, _ position: Int, _ strategyIndex: Int, _ wad: UInt128, _ epoch: UInt64
-    ) -> StrategySlash? {
+        _ operatorIndex: Int, _ slot: Int, _ position: Int, _ strategyIndex: Int, _ wad: UInt64, _ epoch: UInt64
+    ) -> MagnitudeSlash? {
         let stored = memberships[slot].allocations[position]
         // A due pending change is applied first; a completed deallocation frees its magnitude.
         var allocation = stored.updated(at: epoch)
         let freedWad: UInt64 =
             (allocation != stored && stored.pendingDiffWad < 0) ? UInt64(-stored.pendingDiffWad) : 0
-        // Cannot throw: every factor is ≤ WAD.
-        let slashedWad = allocation.currentMagnitudeWad == 0
-            ? 0 : (try? FixedPoint.mulWadCeil(UInt128(allocation.currentMagnitudeWad), wad)) ?? 0
-        let slashed = UInt64(slashedWad)
+        let slashed = Self.proportionCeil(allocation.currentMagnitudeWad, wad)
+        let slashedWad = UInt128(slashed)
         guard slashed > 0 else {
             if allocation != stored {
                 if freedWad > 0 {
@@ -632,18 +649,29 @@ public struct AllocationBook: Sendable, Equatable {
             Self.take(slashed, freeing: freedWad, from: &state)
         }
         let previousMaxWad = UInt128(previousMax)
-        let wadSlashed = (try? FixedPoint.divWadFloor(slashedWad, previousMaxWad)) ?? 0
+        // previousMax ≥ slashed > 0, and the quotient is at most WAD.
+        let wadSlashed = slashedWad &* FixedPoint.wad / previousMaxWad
         allocation.currentMagnitudeWad -= slashed
         if allocation.pendingDiffWad < 0 {
-            let pending = UInt128(-allocation.pendingDiffWad)
-            let pendingSlashed = (try? FixedPoint.mulWadCeil(pending, wad)) ?? pending
+            let pending = UInt64(-allocation.pendingDiffWad)
+            let pendingSlashed = Self.proportionCeil(pending, wad)
             allocation.pendingDiffWad = -Int128(pending - pendingSlashed)
             if allocation.pendingDiffWad == 0 { allocation.effectEpoch = 0 }
         }
         memberships[slot].allocations[position] = allocation
-        return StrategySlash(
-            strategy: strategyIDs.ids[strategyIndex], slashedMagnitudeWad: slashedWad, wadSlashed: wadSlashed,
-            previousMaxMagnitudeWad: previousMaxWad, newMaxMagnitudeWad: previousMaxWad - slashedWad)
+        return MagnitudeSlash(
+            slashedMagnitudeWad: slashedWad, wadSlashed: wadSlashed, previousMaxMagnitudeWad: previousMaxWad,
+            newMaxMagnitudeWad: previousMaxWad - slashedWad)
+    }
+
+    /// `ceil(magnitude × wad / WAD)` for both ≤ WAD (magnitudes and slash proportions): the
+    /// product fits in 128 bits and the quotient in 64, so one step of the prepared WAD divisor
+    /// instead of a full-width multiply-divide.
+    @inline(__always)
+    static func proportionCeil(_ magnitudeWad: UInt64, _ wad: UInt64) -> UInt64 {
+        assert(magnitudeWad <= FixedPoint.wad && wad <= FixedPoint.wad)
+        let (quotient, remainder) = WordDivisor.wad.divideNarrow(UInt128(magnitudeWad) &* UInt128(wad))
+        return remainder == 0 ? quotient : quotient &+ 1
     }
 
     /// Takes `slashed` from max and encumbered magnitude and releases `freed` from encumbered.

@@ -39,6 +39,29 @@ public enum FixedPoint {
         return quotient + 1
     }
 
+    /// `floor(a × b / divisor)` for a prepared divisor: multiplications, no hardware division.
+    @inlinable
+    public static func mulDivFloor(
+        _ a: UInt128, _ b: UInt128, _ divisor: WordDivisor
+    ) throws(AccountingError) -> UInt128 {
+        let (high, low) = a.multipliedFullWidth(by: b)
+        guard high < UInt128(divisor.value) else { throw .overflow }
+        return divisor.divide(high: high, low: low).quotient
+    }
+
+    /// `ceil(a × b / divisor)` for a prepared divisor: multiplications, no hardware division.
+    @inlinable
+    public static func mulDivCeil(
+        _ a: UInt128, _ b: UInt128, _ divisor: WordDivisor
+    ) throws(AccountingError) -> UInt128 {
+        let (high, low) = a.multipliedFullWidth(by: b)
+        guard high < UInt128(divisor.value) else { throw .overflow }
+        let (quotient, remainder) = divisor.divide(high: high, low: low)
+        if remainder == 0 { return quotient }
+        guard quotient != .max else { throw .overflow }
+        return quotient &+ 1
+    }
+
     /// `(a × b + addend) / divisor` as quotient and remainder, through the 256-bit value.
     /// Used where the remainder must be carried forward instead of lost (reward indexes).
     @inlinable
@@ -128,13 +151,13 @@ public enum FixedPoint {
     /// `floor(x × y / 1e18)`.
     @inlinable
     public static func mulWadFloor(_ x: UInt128, _ y: UInt128) throws(AccountingError) -> UInt128 {
-        try mulDivFloor(x, y, wad)
+        try mulDivFloor(x, y, WordDivisor.wad)
     }
 
     /// `ceil(x × y / 1e18)`.
     @inlinable
     public static func mulWadCeil(_ x: UInt128, _ y: UInt128) throws(AccountingError) -> UInt128 {
-        try mulDivCeil(x, y, wad)
+        try mulDivCeil(x, y, WordDivisor.wad)
     }
 
     /// `floor(x × 1e18 / y)`.

@@ -675,10 +675,13 @@ public struct RestakingLedger: Sendable, Equatable {
         }
         guard newMaxMagnitudeWad <= previousMaxWad else { throw .invalidMagnitude }
         // EigenLayer's amount, lowered if needed so that the operator still backs its stakers.
-        let backingAfter = try FixedPoint.mulWadFloor(backingScaled, newMaxMagnitudeWad)
-        let operatorSlashed = min(
-            try Self.slashedAmount(currentShares, previousMaxWad, newMaxMagnitudeWad),
-            currentShares - min(currentShares, backingAfter))
+        // What remains, ceil(shares × new / prev), is at least backing × new / WAD whenever
+        // shares × WAD ≥ backing × prev (the usual case), so only the other case computes it.
+        var operatorSlashed = try Self.slashedAmount(currentShares, previousMaxWad, newMaxMagnitudeWad)
+        if currentShares.multipliedFullWidth(by: FixedPoint.wad) < backingScaled.multipliedFullWidth(by: previousMaxWad) {
+            let backingAfter = try FixedPoint.mulWadFloor(backingScaled, newMaxMagnitudeWad)
+            operatorSlashed = min(operatorSlashed, currentShares - min(currentShares, backingAfter))
+        }
         let queuedShares = previousMaxWad == 0 || queuedScaled == 0
             ? 0 : try FixedPoint.mulWadFloor(queuedScaled, previousMaxWad)
         let queuedSlashed = try Self.slashedAmount(queuedShares, previousMaxWad, newMaxMagnitudeWad)
@@ -686,8 +689,10 @@ public struct RestakingLedger: Sendable, Equatable {
             slashedSharesByStrategyHandle[strategyIndex], try FixedPoint.add(operatorSlashed, queuedSlashed))
         latestEpoch = epoch
         if hasStake {
-            operatorStates[operatorIndex].stakes[strategyIndex].shares = currentShares - operatorSlashed
-            operatorStates[operatorIndex].stakes[strategyIndex].maxMagnitudes.push(newMaxMagnitudeWad, at: epoch)
+            // One in-place access for both writes.
+            Self.record(
+                &operatorStates[operatorIndex].stakes[strategyIndex], shares: currentShares - operatorSlashed,
+                maxMagnitudeWad: newMaxMagnitudeWad, epoch: epoch)
         } else {
             withStake(operatorHandle, strategy) { $0.maxMagnitudes.push(newMaxMagnitudeWad, at: epoch) }
         }
@@ -840,6 +845,15 @@ public struct RestakingLedger: Sendable, Equatable {
         // Nothing to slash (no division): the formula gives 0 too.
         guard previousMaxWad > 0, shares > 0 else { return 0 }
         return shares - (try FixedPoint.mulDivCeil(shares, newMaxWad, previousMaxWad))
+    }
+
+    /// A slashed stake's new shares and max magnitude.
+    @inline(__always)
+    private static func record(
+        _ stake: inout OperatorStake, shares: UInt128, maxMagnitudeWad: UInt128, epoch: UInt64
+    ) {
+        stake.shares = shares
+        stake.maxMagnitudes.push(maxMagnitudeWad, at: epoch)
     }
 
     // MARK: Helpers

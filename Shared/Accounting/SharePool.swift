@@ -415,6 +415,7 @@ public struct SharePool: Sendable, Equatable {
     }
 
     /// Validates a rebase and prices its fee; changes nothing.
+    @inline(__always)
     private func rebaseValues(
         _ newPooledEtherWei: UInt128, nodeOperatorsFeeBips: UInt128, treasuryFeeBips: UInt128
     ) throws(AccountingError) -> RebaseOutcome {
@@ -437,9 +438,11 @@ public struct SharePool: Sendable, Equatable {
                 : try FixedPoint.multiply(newPooledEtherWei, FixedPoint.bipsDenominator)
             let denominator = try FixedPoint.subtract(scaledPooled, feeNumerator)
             minted = try FixedPoint.mulDivFloor(feeNumerator, totalShares, denominator)
-            // A divisor ≤ 10 000: one hardware division while the quotient fits in 64 bits
-            // (FixedPoint.divideFullWidth's fast path), two beyond.
-            nodeOperatorsShares = try FixedPoint.mulDivFloor(minted, nodeOperatorsFeeBips, totalFeeBips)
+            // Bips below 2^14: below 2^114 the product fits in 128 bits, and one 128-bit
+            // division does (the full-width path beyond: the same result).
+            nodeOperatorsShares = minted >> 114 == 0
+                ? minted &* nodeOperatorsFeeBips / totalFeeBips
+                : try FixedPoint.mulDivFloor(minted, nodeOperatorsFeeBips, totalFeeBips)
             _ = try FixedPoint.add(totalShares, minted)
         }
         return RebaseOutcome(

@@ -105,3 +105,72 @@ import Testing
         }
     }
 }
+
+/// The prepared divisor (division by multiplication) against the stdlib's division.
+@Suite struct WordDivisorTests {
+    @Test func compileTimeConstantsAreTheComputedReciprocals() {
+        #expect(WordDivisor.wad == WordDivisor(1_000_000_000_000_000_000))
+        #expect(WordDivisor.wad.value == UInt64(FixedPoint.wad))
+        #expect(WordDivisor.bips == WordDivisor(10_000))
+        #expect(WordDivisor.bips.value == UInt64(FixedPoint.bipsDenominator))
+        #expect(WordDivisor(0) == nil)
+    }
+
+    @Test func edgeDivisorsAndDividendsMatchTheStdlib() {
+        let divisors: [UInt64] = [1, 2, 3, 7, 10_000, 1_000_000_000_000_000_000, 1 << 32, (1 << 63) - 1, 1 << 63,
+            (1 << 63) + 1, .max - 1, .max]
+        for divisor in divisors {
+            let prepared = WordDivisor(divisor)!
+            let wide = UInt128(divisor)
+            let highs: [UInt128] = [0, 1, wide / 2, wide - 1]
+            let lows: [UInt128] = [0, 1, UInt128(UInt64.max), UInt128.max - 1, UInt128.max, wide, wide - 1]
+            for high in highs where high < wide {
+                for low in lows {
+                    let expected = wide.dividingFullWidth((high, low))
+                    let actual = prepared.divide(high: high, low: low)
+                    #expect(actual.quotient == expected.quotient && actual.remainder == expected.remainder,
+                        "\(high):\(low) / \(divisor)")
+                }
+            }
+            // Quotients below 2^64: the one-digit form.
+            for value in [0, 1, wide - 1, wide, (wide << 64) - 1, (wide << 64) - wide] {
+                let (quotient, remainder) = prepared.divideNarrow(value)
+                #expect(UInt128(quotient) == value / wide && UInt128(remainder) == value % wide, "\(value) / \(divisor)")
+            }
+        }
+    }
+
+    /// Random divisors of every width below 2^64, random dividends below them.
+    @Test func randomDivisionsMatchTheStdlib() {
+        var reader = WordReader(seed: 0xD1D1, steps: 0)
+        for _ in 0..<200_000 {
+            let divisor = max(reader.next() >> reader.below(64), 1)
+            let wide = UInt128(divisor)
+            let high = (UInt128(reader.next()) << 64 | UInt128(reader.next())) % wide
+            let low = UInt128(reader.next()) << 64 | UInt128(reader.next())
+            let prepared = WordDivisor(divisor)!
+            let expected = wide.dividingFullWidth((high, low))
+            let actual = prepared.divide(high: high, low: low)
+            #expect(actual.quotient == expected.quotient && actual.remainder == expected.remainder,
+                "\(high):\(low) / \(divisor)")
+            let narrow = low % (wide << 64)
+            let (quotient, remainder) = prepared.divideNarrow(narrow)
+            #expect(UInt128(quotient) == narrow / wide && UInt128(remainder) == narrow % wide, "\(narrow) / \(divisor)")
+        }
+    }
+
+    @Test func preparedMulDivRoundsAndRefusesLikeTheGeneralOne() throws {
+        #expect(try FixedPoint.mulDivFloor(10, 10, WordDivisor(3)!) == 33)
+        #expect(try FixedPoint.mulDivCeil(10, 10, WordDivisor(3)!) == 34)
+        #expect(try FixedPoint.mulDivCeil(9, 10, WordDivisor(3)!) == 30)
+        #expect(try FixedPoint.mulWadCeil(1, 1) == 1)
+        #expect(try FixedPoint.mulWadFloor(1, 1) == 0)
+        #expect(try FixedPoint.mulDivFloor(.max, 1, WordDivisor(1)!) == .max)
+        #expect(try FixedPoint.mulDivCeil(.max, 2, WordDivisor(2)!) == .max)
+        #expect(expectError(.overflow) { () throws(AccountingError) in
+            try FixedPoint.mulDivFloor(.max, .max, WordDivisor.wad) })
+        #expect(expectError(.overflow) { () throws(AccountingError) in
+            try FixedPoint.mulDivCeil(.max, 3, WordDivisor(2)!) })
+        #expect(expectError(.overflow) { () throws(AccountingError) in try FixedPoint.mulWadCeil(.max, FixedPoint.wad + 1) })
+    }
+}
