@@ -175,6 +175,60 @@ func interleaved(_ benchmark: Benchmark, small: () -> Void, large: () -> Void) {
     benchmark.measurement(interleavedMetrics[2], largeNs * 100 / smallNs)
 }
 
+/// Metrics of the comparisons with the yardstick (the machine's speed drifts by 2× between
+/// runs and within one, so each of these alternates the yardstick and the operation inside every
+/// iteration and compares the two there).
+let versusRawMetrics: [BenchmarkMetric] = [
+    .custom("raw mulDiv, ns per op", useScalingFactor: false),
+    .custom("operation, ns per op", useScalingFactor: false),
+    .custom("operation rate / raw rate, percent", useScalingFactor: false),
+]
+
+/// The yardstick of row 00 (varied operands), 100 at a time; the generator's state carries over.
+let rawState = Box<UInt64>(0x9E37_79B9_7F4A_7C15)
+
+@inline(never)
+func rawMulDivs() {
+    rawState.mutate { state in
+        for _ in 0..<100 {
+            state ^= state << 13
+            state ^= state >> 7
+            state ^= state << 17
+            let a = UInt128(state) << 40 | UInt128(state >> 24)
+            let b = UInt128(state &* 0x2545_F491_4F6C_DD1D) << 20
+            let divisor = UInt128(state) << 30 | 1
+            blackHole(divisor.dividingFullWidth(a.multipliedFullWidth(by: b)).quotient)
+        }
+    }
+}
+
+/// Runs 10 rounds of 100 raw multiply-divides and 100 operations (`operations` runs 100),
+/// alternating which goes first, and records the mean cost of each and the operation's rate as
+/// a percentage of the raw rate (the target: at least 50).
+func versusRaw(_ benchmark: Benchmark, _ operations: () -> Void) {
+    let clock = ContinuousClock()
+    var rawTotal = Duration.zero
+    var operationTotal = Duration.zero
+    for round in 0..<10 {
+        for rawFirst in round.isMultiple(of: 2) ? [true, false] : [false, true] {
+            let start = clock.now
+            rawFirst ? rawMulDivs() : operations()
+            if rawFirst { rawTotal += clock.now - start } else { operationTotal += clock.now - start }
+        }
+    }
+    func picoseconds(_ duration: Duration) -> Int {
+        Int(duration.components.seconds) * 1_000_000_000_000 + Int(duration.components.attoseconds / 1_000_000)
+    }
+    let rawPs = picoseconds(rawTotal)
+    let operationPs = max(picoseconds(operationTotal), 1)
+    benchmark.measurement(versusRawMetrics[0], rawPs / 1_000_000)
+    benchmark.measurement(versusRawMetrics[1], operationPs / 1_000_000)
+    benchmark.measurement(versusRawMetrics[2], rawPs * 100 / operationPs)
+}
+
+/// A 1k-holder pool for mainnet-sized reports (its own, as these grow it quickly).
+let poolMainnet = Box(makePool(holderCount: 1_000))
+
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: [.throughput, .wallClock, .mallocCountTotal], timeUnits: .nanoseconds,
@@ -395,4 +449,105 @@ let benchmarks: @Sendable () -> Void = {
         _ = index1k.value
         _ = index1M.value
     }
+
+    // MARK: Each hot operation against the raw multiply-divide, interleaved.
+
+    let versusRawConfiguration = Benchmark.Configuration(
+        metrics: versusRawMetrics, warmupIterations: 3, scalingFactor: .one, maxDuration: .seconds(3),
+        maxIterations: 300)
+
+    Benchmark("16a vs raw: share conversion", configuration: versusRawConfiguration) { benchmark in
+        let pool = pool1M.value.pool
+        var amount: UInt128 = ether
+        versusRaw(benchmark) {
+            for _ in 0..<100 {
+                blackHole(try! pool.sharesForEtherFloor(amount))
+                amount &+= 1
+            }
+        }
+    } setup: { _ = pool1M.value }
+
+    Benchmark("16b vs raw: transfer by amount, 1M holders", configuration: versusRawConfiguration) { benchmark in
+        versusRaw(benchmark) {
+            pool1M.mutate { world in
+                for number in 0..<100 {
+                    let (from, to) = number & 1 == 0 ? (world.holder1, world.holder2) : (world.holder2, world.holder1)
+                    blackHole(try! world.pool.transfer(ether, from: from, to: to))
+                }
+            }
+        }
+    } setup: { _ = pool1M.value }
+
+    Benchmark("16c vs raw: rebase with fee mint, 1M holders", configuration: versusRawConfiguration) { benchmark in
+        versusRaw(benchmark) {
+            pool1M.mutate { world in
+                for _ in 0..<100 {
+                    blackHole(try! world.pool.rebase(toPooledEtherWei: world.pool.pooledEtherWei + ether, fee: world.fee))
+                }
+            }
+        }
+    } setup: { _ = pool1M.value }
+
+    // A mainnet-sized daily report (≈ 800 ETH of rewards on ≈ 9.6M ETH): the fee's shares no
+    // longer fit in 64 bits, so the fee's division takes both quotient digits.
+    Benchmark("16d vs raw: rebase, mainnet-sized report (800 ETH)", configuration: versusRawConfiguration) { benchmark in
+        versusRaw(benchmark) {
+            poolMainnet.mutate { world in
+                for _ in 0..<100 {
+                    blackHole(try! world.pool.rebase(
+                        toPooledEtherWei: world.pool.pooledEtherWei + 800 * ether, fee: world.fee))
+                }
+            }
+        }
+    } setup: { _ = poolMainnet.value }
+
+    Benchmark("16e vs raw: magnitude slash (slashing service's book)", configuration: versusRawConfiguration) { benchmark in
+        versusRaw(benchmark) {
+            restakingHalves1M.mutate { world in for _ in 0..<100 { slashMagnitude(&world) } }
+        }
+    } setup: { _ = restakingHalves1M.value }
+
+    Benchmark("16f vs raw: operator-share slash (ledger), 1M stakers", configuration: versusRawConfiguration) { benchmark in
+        versusRaw(benchmark) {
+            restakingHalves1M.mutate { world in for _ in 0..<100 { slashShares(&world) } }
+        }
+    } setup: { _ = restakingHalves1M.value }
+
+    Benchmark("16g vs raw: slash, book + ledger together, 1M stakers", configuration: versusRawConfiguration) { benchmark in
+        versusRaw(benchmark) {
+            restaking1M.mutate { world in for _ in 0..<100 { slash(&world) } }
+        }
+    } setup: { _ = restaking1M.value }
+
+    Benchmark("16h vs raw: withdrawable shares read, 1M stakers", configuration: versusRawConfiguration) { benchmark in
+        let world = restaking1M.value
+        versusRaw(benchmark) {
+            for number in 0..<100 {
+                blackHole(try! world.ledger.withdrawableShares(
+                    of: number & 1 == 0 ? world.staker1 : world.staker2, strategy: world.strategyHandle))
+            }
+        }
+    } setup: { _ = restaking1M.value }
+
+    Benchmark("16i vs raw: reward distribution, 1M holders", configuration: versusRawConfiguration) { benchmark in
+        versusRaw(benchmark) {
+            index1M.mutate { index in
+                for _ in 0..<100 { blackHole(try! index.distribute(1_000_000_007, operatorSplitBips: 1000)) }
+            }
+        }
+    } setup: { _ = index1M.value }
+
+    Benchmark("16j vs raw: reward claim, 1M holders", configuration: versusRawConfiguration) { benchmark in
+        let holders = claimHolders1M
+        var next = 0
+        versusRaw(benchmark) {
+            index1M.mutate { index in
+                try! index.distribute(1_000_000_007, operatorSplitBips: 1000)
+                for _ in 0..<100 {
+                    blackHole(try! index.claim(for: holders[next]))
+                    next = (next + 1) % holders.count
+                }
+            }
+        }
+    } setup: { _ = claimHolders1M }
 }

@@ -670,15 +670,20 @@ public struct RestakingLedger: Sendable, Equatable {
             previousMaxWad = operatorStates[operatorIndex].stakes[strategyIndex].maxMagnitudes.latest
             currentShares = operatorStates[operatorIndex].stakes[strategyIndex].shares
             backingScaled = operatorStates[operatorIndex].stakes[strategyIndex].backingScaledShares
-            queuedScaled = slashableScaledShares(
-                operatorStates[operatorIndex].stakes[strategyIndex].cumulativeScaledShares, epoch: epoch)
+            // Nothing ever queued (the usual case): no look into the history.
+            if operatorStates[operatorIndex].stakes[strategyIndex].cumulativeScaledShares.latest > 0 {
+                queuedScaled = slashableScaledShares(
+                    operatorStates[operatorIndex].stakes[strategyIndex].cumulativeScaledShares, epoch: epoch)
+            }
         }
         guard newMaxMagnitudeWad <= previousMaxWad else { throw .invalidMagnitude }
         // EigenLayer's amount, lowered if needed so that the operator still backs its stakers.
         // What remains, ceil(shares × new / prev), is at least backing × new / WAD whenever
         // shares × WAD ≥ backing × prev (the usual case), so only the other case computes it.
         var operatorSlashed = try Self.slashedAmount(currentShares, previousMaxWad, newMaxMagnitudeWad)
-        if currentShares.multipliedFullWidth(by: FixedPoint.wad) < backingScaled.multipliedFullWidth(by: previousMaxWad) {
+        if FixedPoint.multiplyFullWidth(currentShares, FixedPoint.wad)
+            < FixedPoint.multiplyFullWidth(backingScaled, previousMaxWad)
+        {
             let backingAfter = try FixedPoint.mulWadFloor(backingScaled, newMaxMagnitudeWad)
             operatorSlashed = min(operatorSlashed, currentShares - min(currentShares, backingAfter))
         }
@@ -894,6 +899,7 @@ public struct RestakingLedger: Sendable, Equatable {
     }
 
     /// Scaled shares queued at epochs ≥ `epoch − delay` (still slashable at `epoch`).
+    @inline(__always)
     private func slashableScaledShares(_ history: Snapshots, epoch: UInt64) -> UInt128 {
         let latest = history.latest
         guard latest > 0 else { return 0 }
