@@ -197,6 +197,7 @@ extension Stakeline {
                     }
                     let ledger = Operator.ledgerView(client, name: canonical)
                     if global.json {
+                        if let note = ledger.note { Output.note(note) }
                         guard case .object(var fields) = record else { return Output.json(record) }
                         fields["ledger"] = ledger.view ?? .null
                         return Output.json(.object(fields))
@@ -285,23 +286,13 @@ extension Stakeline.Operator {
         [text(record, "name"), text(record, "pool"), number(record, "validatorLimit"), online(record), commission(record)]
     }
 
-    /// What the ledger says of the operator (`ledger.operator.show`), or why it says nothing: it
-    /// may not answer that command yet (`unknown_command`), may not know the operator yet, or
-    /// may be unreachable. The registry record is shown either way.
-    static func ledgerView(_ client: GatewayClient, name: String) -> (view: JSON?, note: String?) {
-        do {
-            let view = try client.call(.ledger, "ledger.operator.show", actor: client.actor("stakeline"),
-                                       body: .object(["name": .string(name)]))
-            return (view, nil)
-        } catch GatewayFailure.refused(let code, let message) {
-            if code == ErrorCode.unknownCommand.rawValue {
-                return (nil, "(the ledger does not report operators' validators and fees yet)")
-            }
-            return (nil, "(the ledger has no figures for \(name): \(code): \(message))")
-        } catch {
-            Output.note("note: the ledger did not answer, so only the registry record is shown: \(error)")
-            return (nil, nil)
-        }
+    /// What the ledger says of the operator (`ledger.operator.show`), or why it says nothing
+    /// (``GatewayClient/optionalQuery(_:_:body:figures:subject:prepare:)``). The registry record
+    /// is shown either way.
+    static func ledgerView(_ client: GatewayClient, name: String) -> OptionalAnswer {
+        client.optionalQuery(
+            .ledger, "ledger.operator.show", body: .object(["name": .string(name)]),
+            figures: "validator and fee figures", subject: name)
     }
 
     /// The ledger's figures: validators, stake share (steth), fees, bond (reth) and balances.

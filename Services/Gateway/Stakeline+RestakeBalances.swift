@@ -337,18 +337,14 @@ extension Stakeline.AVS {
         return (found.view.map { slashes(in: $0, avs: avs, setId: setId) }, found.note)
     }
 
-    /// `ledger.restake.operator` of `operator`; nil and a note when the ledger cannot say.
-    static func ledgerOperatorView(_ client: GatewayClient, operator name: String) -> (view: JSON?, note: String?) {
-        do {
-            let view = try client.call(.ledger, "ledger.restake.operator", actor: client.actor("stakeline"),
-                                       body: .object(["operator": .string(name)]))
-            return (view, nil)
-        } catch GatewayFailure.refused(let code, let message) {
-            if code == ErrorCode.unknownCommand.rawValue { return (nil, "(the ledger does not report restaking slashes yet)") }
-            return (nil, "(the ledger has no restaking figures for \(name): \(code): \(message))")
-        } catch {
-            return (nil, "(the ledger did not answer: \(error))")
-        }
+    /// `ledger.restake.operator` of `operator` (delegated stake per strategy, delegators, slashing
+    /// history), or the note saying why the ledger cannot say. `catchUp` first waits for the
+    /// ledger to follow the registry and slashing.
+    static func ledgerOperatorView(_ client: GatewayClient, operator name: String, catchUp: Bool = false) -> OptionalAnswer {
+        client.optionalQuery(
+            .ledger, "ledger.restake.operator", body: .object(["operator": .string(name)]),
+            figures: "restaking figures", subject: name,
+            prepare: { if catchUp { try client.ledgerCaughtUp(with: [.operators, .slashing]) } })
     }
 
     /// The slashes by `avs` (in set `setId` when given) in an operator's ledger view.

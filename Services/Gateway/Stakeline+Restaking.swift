@@ -39,8 +39,9 @@ extension Stakeline.Operator {
         try client.waitFor(.slashing, following: .operators, seq: try client.eventSeq(of: .object([:]), from: .operators))
         let allocations = try client.call(.slashing, "slashing.operator.allocations", actor: client.actor("stakeline"),
                                           body: .object(["operator": .string(name)]))
-        let ledger = restakingLedgerView(client, name: name)
+        let ledger = Stakeline.AVS.ledgerOperatorView(client, operator: name, catchUp: true)
         if global.json {
+            if let note = ledger.note { Output.note(note) }
             guard case .object(var fields) = record else { return Output.json(record) }
             fields["restaking"] = allocations
             fields["ledger"] = ledger.view ?? .null
@@ -81,27 +82,6 @@ extension Stakeline.Operator {
         for strategy in (try? allocations.array("strategies")) ?? [] {
             print("  \(text(strategy, "strategy")): max \(wad(strategy, "maxMagnitudeWad")), encumbered "
                 + "\(wad(strategy, "encumberedMagnitudeWad")), allocatable \(wad(strategy, "allocatableMagnitudeWad"))")
-        }
-    }
-
-    /// The ledger's figures of a restaking operator (`ledger.restake.operator`: delegated stake
-    /// per strategy, delegators, slashing history), once the ledger has followed the registry
-    /// and slashing; or why there are none: the ledger may not answer the query yet
-    /// (`unknown_command`), or not answer at all. The registry's and slashing's figures are shown either way.
-    static func restakingLedgerView(_ client: GatewayClient, name: String) -> (view: JSON?, note: String?) {
-        do {
-            try client.ledgerCaughtUp(with: [.operators, .slashing])
-            let view = try client.call(.ledger, "ledger.restake.operator", actor: client.actor("stakeline"),
-                                       body: .object(["operator": .string(name)]))
-            return (view, nil)
-        } catch GatewayFailure.refused(let code, let message) {
-            if code == ErrorCode.unknownCommand.rawValue {
-                return (nil, "(the ledger does not report restaking operators' delegated stake and slashes yet)")
-            }
-            return (nil, "(the ledger has no restaking figures for \(name): \(code): \(message))")
-        } catch {
-            Output.note("note: the ledger did not answer, so its delegated stake and slashes are not shown: \(error)")
-            return (nil, nil)
         }
     }
 
@@ -512,16 +492,11 @@ extension Stakeline.AVS {
                 }
             }
         }
-        var submissions: [JSON]?
-        do {
-            let list = try client.call(.rewards, "rewards.avs.submissions", actor: client.actor("stakeline"), body: .object(["avs": .string(avs)]))
-            submissions = (try? list.array("submissions")) ?? []
-        } catch GatewayFailure.refused(let code, let message) {
-            notes.append(code == ErrorCode.unknownCommand.rawValue ? "(the rewards service does not report AVS rewards submissions yet)"
-                : "(no rewards submissions from the rewards service: \(code): \(message))")
-        } catch {
-            notes.append("(the rewards service did not answer: \(error))")
-        }
+        let list = client.optionalQuery(
+            .rewards, "rewards.avs.submissions", body: .object(["avs": .string(avs)]),
+            figures: "AVS rewards submissions", subject: avs)
+        let submissions = list.view.map { (try? $0.array("submissions")) ?? [] }
+        if let note = list.note { notes.append(note) }
         return (slashes, submissions, views, notes)
     }
 }
