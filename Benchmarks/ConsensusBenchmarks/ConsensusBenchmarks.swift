@@ -70,6 +70,26 @@ func ledgerEpoch(_ box: Box<(LedgerDomain, UInt64)>) {
     }
 }
 
+/// The ledger with `count` steth holders (`h0` … and `alice`, `bob`), restored from a snapshot:
+/// building it by commands would take `count` stakes.
+func makeStethLedger(holders count: Int) -> LedgerDomain {
+    guard case .object(var fields) = LedgerDomain().snapshot(), case .object(var steth)? = fields["steth"] else {
+        fatalError("ledger snapshot is not an object")
+    }
+    let each: UInt128 = 32_000_000_000_000_000_000
+    var holders: [String: JSON] = ["alice": .string(String(each)), "bob": .string(String(each))]
+    holders.reserveCapacity(count + 2)
+    for number in 0..<count { holders["h\(number)"] = .string(String(each)) }
+    let total = each * UInt128(count + 2)
+    // A rate a little above 1, so that transfers by amount round.
+    steth["shares"] = .object([
+        "pooledEtherWei": .string(String(total + total / 37)), "totalShares": .string(String(total)), "holders": .object(holders),
+    ])
+    steth["bufferedWei"] = .string(String(total + total / 37))
+    fields["steth"] = .object(steth)
+    return try! LedgerDomain(snapshot: .object(fields))
+}
+
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock, .throughput, .mallocCountTotal], timeUnits: .microseconds,
@@ -87,6 +107,25 @@ let benchmarks: @Sendable () -> Void = {
             for _ in benchmark.scaledIterations { ledgerEpoch(ledger) }
         } setup: {
             Box((makeLedger(validators: count), UInt64(1)))
+        }
+    }
+    // Deciding a user's command prices it with the core's previews: no pool array is copied, so
+    // the cost does not grow with the holders (it did: a decide mutated a copy of the pool).
+    let transfer = CommandEnvelope(id: "c", type: "ledger.transfer", actor: "alice", body: .object([
+        "from": .string("alice"), "to": .string("bob"), "token": .string("steth"), "amountWei": .string("1000000000000000001"),
+    ]))
+    let context = CommandContext(actor: "alice", roles: Roles(admins: [], oracles: []), nextSeq: 1)
+    for count in [1_000, 1_000_000] {
+        Benchmark("ledger decide: steth transfer, \(count >= 1_000_000 ? "\(count / 1_000_000)M" : "\(count / 1000)k") holders",
+                  configuration: .init(
+                    metrics: [.wallClock, .throughput, .mallocCountTotal], timeUnits: .microseconds, warmupIterations: 3,
+                    maxDuration: .seconds(2), maxIterations: 300)) { benchmark, ledger in
+            for _ in benchmark.scaledIterations {
+                guard case .success(let decision) = ledger.value.decide(transfer, context: context) else { fatalError("refused") }
+                blackHole(decision.events.count)
+            }
+        } setup: {
+            Box(makeStethLedger(holders: count))
         }
     }
 }

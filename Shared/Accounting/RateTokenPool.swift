@@ -83,6 +83,22 @@ public struct RateTokenPool: Sendable, Equatable {
     public mutating func deposit(
         _ amountWei: UInt128, for holder: HolderID
     ) throws(AccountingError) -> Deposit {
+        let (deposit, newTotal, newSupply) = try depositValues(amountWei)
+        totalEtherWei = newTotal
+        tokenSupply = newSupply
+        tokensByHolder[holder, default: 0] += deposit.tokensMinted
+        return deposit
+    }
+
+    /// What ``deposit(_:for:)`` would charge and mint, and its errors, changing nothing.
+    public func previewDeposit(_ amountWei: UInt128) throws(AccountingError) -> Deposit {
+        try depositValues(amountWei).deposit
+    }
+
+    /// Validates a deposit and prices it; changes nothing.
+    private func depositValues(
+        _ amountWei: UInt128
+    ) throws(AccountingError) -> (deposit: Deposit, totalEtherWei: UInt128, tokenSupply: UInt128) {
         guard amountWei > 0 else { throw .amountZero }
         guard amountWei >= depositMinimumWei else { throw .amountBelowMinimum(minimum: depositMinimumWei) }
         let feeWei = try FixedPoint.mulDivFloor(amountWei, depositFeeWad, FixedPoint.wad)
@@ -91,21 +107,14 @@ public struct RateTokenPool: Sendable, Equatable {
         guard minted > 0 else { throw .amountRoundsToZero }
         let newTotal = try FixedPoint.add(totalEtherWei, amountWei)
         let newSupply = try FixedPoint.add(tokenSupply, minted)
-        totalEtherWei = newTotal
-        tokenSupply = newSupply
-        tokensByHolder[holder, default: 0] += minted
-        return Deposit(feeWei: feeWei, netWei: netWei, tokensMinted: minted)
+        return (Deposit(feeWei: feeWei, netWei: netWei, tokensMinted: minted), newTotal, newSupply)
     }
 
     /// Burns `tokens` for `floor(tokens × totalEther / supply)` wei.
     /// - Throws: `amount_zero`, `insufficient_balance`, `amount_rounds_to_zero`.
     @discardableResult
     public mutating func burn(_ tokens: UInt128, from holder: HolderID) throws(AccountingError) -> UInt128 {
-        guard tokens > 0 else { throw .amountZero }
-        let held = self.tokens(of: holder)
-        guard tokens <= held else { throw .insufficientBalance(available: held, required: tokens) }
-        let etherWei = try etherValueFloor(ofTokens: tokens)
-        guard etherWei > 0 else { throw .amountRoundsToZero }
+        let (held, etherWei) = try burnValues(tokens, from: holder)
         totalEtherWei -= etherWei
         tokenSupply -= tokens
         if held == tokens {
@@ -116,20 +125,46 @@ public struct RateTokenPool: Sendable, Equatable {
         return etherWei
     }
 
+    /// What ``burn(_:from:)`` would pay, and its errors, changing nothing.
+    public func previewBurn(_ tokens: UInt128, from holder: HolderID) throws(AccountingError) -> UInt128 {
+        try burnValues(tokens, from: holder).etherWei
+    }
+
+    /// Validates a burn and prices it; returns what the holder holds and the ether paid.
+    private func burnValues(_ tokens: UInt128, from holder: HolderID) throws(AccountingError) -> (held: UInt128, etherWei: UInt128) {
+        guard tokens > 0 else { throw .amountZero }
+        let held = self.tokens(of: holder)
+        guard tokens <= held else { throw .insufficientBalance(available: held, required: tokens) }
+        let etherWei = try etherValueFloor(ofTokens: tokens)
+        guard etherWei > 0 else { throw .amountRoundsToZero }
+        return (held, etherWei)
+    }
+
     /// Moves tokens; exact.
     /// - Throws: `amount_zero`, `insufficient_balance`.
     public mutating func transfer(
         _ tokens: UInt128, from sender: HolderID, to recipient: HolderID
     ) throws(AccountingError) {
-        guard tokens > 0 else { throw .amountZero }
-        let held = self.tokens(of: sender)
-        guard tokens <= held else { throw .insufficientBalance(available: held, required: tokens) }
+        let held = try transferValues(tokens, from: sender)
         if held == tokens {
             tokensByHolder.removeValue(forKey: sender)
         } else {
             tokensByHolder[sender] = held - tokens
         }
         tokensByHolder[recipient, default: 0] += tokens
+    }
+
+    /// ``transfer(_:from:to:)``'s errors, changing nothing (it returns nothing else).
+    public func previewTransfer(_ tokens: UInt128, from sender: HolderID) throws(AccountingError) {
+        _ = try transferValues(tokens, from: sender)
+    }
+
+    /// Validates a transfer; returns what the sender holds.
+    private func transferValues(_ tokens: UInt128, from sender: HolderID) throws(AccountingError) -> UInt128 {
+        guard tokens > 0 else { throw .amountZero }
+        let held = self.tokens(of: sender)
+        guard tokens <= held else { throw .insufficientBalance(available: held, required: tokens) }
+        return held
     }
 
     /// A balance update (oracle report): sets the pool's ether. O(1).

@@ -241,6 +241,11 @@ public struct SharePool: Sendable, Equatable {
         return try deposit(amountWei, for: holderHandle)
     }
 
+    /// What ``deposit(_:for:)-(_,HolderHandle)`` would mint, and its errors, changing nothing.
+    public func previewDeposit(_ amountWei: UInt128) throws(AccountingError) -> UInt128 {
+        try depositValues(amountWei).minted
+    }
+
     private func depositValues(
         _ amountWei: UInt128
     ) throws(AccountingError) -> (minted: UInt128, pooledEtherWei: UInt128, totalShares: UInt128) {
@@ -281,8 +286,20 @@ public struct SharePool: Sendable, Equatable {
         return try transfer(amountWei, from: senderHandle, to: recipientHandle)
     }
 
-    /// Validates a transfer by amount and prices it; changes nothing.
-    private func transferValues(
+    /// What ``transfer(_:from:to:)-(_,HolderHandle,_)`` would move and credit, and its errors,
+    /// changing nothing (the recipient does not change the outcome).
+    public func previewTransfer(_ amountWei: UInt128, from sender: HolderHandle) throws(AccountingError) -> TransferOutcome {
+        try transferValues(amountWei, senderShares: shares(of: sender))
+    }
+
+    /// ``previewTransfer(_:from:)-(_,HolderHandle)`` by ID (an unknown sender holds nothing).
+    public func previewTransfer(_ amountWei: UInt128, from sender: HolderID) throws(AccountingError) -> TransferOutcome {
+        try transferValues(amountWei, senderShares: shares(of: sender))
+    }
+
+    /// Validates a transfer by amount from a sender holding `senderShares` and prices it;
+    /// changes nothing. Internal for the withdrawal queue's preview of several requests.
+    func transferValues(
         _ amountWei: UInt128, senderShares: UInt128
     ) throws(AccountingError) -> TransferOutcome {
         guard amountWei > 0 else { throw .amountZero }
@@ -327,6 +344,17 @@ public struct SharePool: Sendable, Equatable {
         let senderHandle = handle(of: sender)!
         let recipientHandle = register(recipient)
         return try transferShares(shares, from: senderHandle, to: recipientHandle)
+    }
+
+    /// What ``transferShares(_:from:to:)-(_,HolderHandle,_)`` would move and credit, and its
+    /// errors, changing nothing.
+    public func previewTransferShares(_ shares: UInt128, from sender: HolderHandle) throws(AccountingError) -> TransferOutcome {
+        TransferOutcome(sharesMoved: shares, amountCreditedWei: try transferSharesValue(shares, senderShares: self.shares(of: sender)))
+    }
+
+    /// ``previewTransferShares(_:from:)-(_,HolderHandle)`` by ID.
+    public func previewTransferShares(_ shares: UInt128, from sender: HolderID) throws(AccountingError) -> TransferOutcome {
+        TransferOutcome(sharesMoved: shares, amountCreditedWei: try transferSharesValue(shares, senderShares: self.shares(of: sender)))
     }
 
     private func transferSharesValue(

@@ -229,14 +229,27 @@ public struct WithdrawalQueue: Sendable, Equatable {
     public mutating func claim(
         _ id: WithdrawalRequestID, by owner: HolderID
     ) throws(AccountingError) -> UInt128 {
+        let (index, claimWei) = try claimValues(id, by: owner)
+        requests[index].isClaimed = true
+        lockedEtherWei -= claimWei
+        return claimWei
+    }
+
+    /// What ``claim(_:by:)`` would pay, and its errors, changing nothing.
+    public func previewClaim(_ id: WithdrawalRequestID, by owner: HolderID) throws(AccountingError) -> UInt128 {
+        try claimValues(id, by: owner).claimWei
+    }
+
+    /// Validates a claim and prices it; changes nothing.
+    private func claimValues(
+        _ id: WithdrawalRequestID, by owner: HolderID
+    ) throws(AccountingError) -> (index: Int, claimWei: UInt128) {
         let index = try requestIndex(id)
         guard requests[index].owner == owner else { throw .notRequestOwner }
         let claimWei = try claimableWei(id)
         // The lock covers every finalized claim; a shortfall would be a bug, not bad input.
         precondition(claimWei <= lockedEtherWei, "withdrawal lock must cover every claim")
-        requests[index].isClaimed = true
-        lockedEtherWei -= claimWei
-        return claimWei
+        return (index, claimWei)
     }
 
     // MARK: Operations with the pool
@@ -249,15 +262,67 @@ public struct WithdrawalQueue: Sendable, Equatable {
     public mutating func requestWithdrawal(
         _ amountWei: UInt128, owner: HolderID, pool: inout SharePool
     ) throws(AccountingError) -> WithdrawalRequestID {
-        try Self.validateRequestAmount(amountWei)
-        let shares = try pool.sharesForEtherFloor(amountWei)
-        guard shares > 0 else { throw .amountRoundsToZero }
         let last = requests.last
-        _ = try FixedPoint.add(last?.cumulativeAmountWei ?? 0, amountWei)
-        _ = try FixedPoint.add(last?.cumulativeShares ?? 0, shares)
+        let shares = try requestValues(
+            amountWei, ownerShares: pool.shares(of: owner),
+            afterAmountWei: last?.cumulativeAmountWei ?? 0, afterShares: last?.cumulativeShares ?? 0, pool: pool)
         let outcome = try pool.transfer(amountWei, from: owner, to: queueHolder)
         precondition(outcome.sharesMoved == shares)
         return try enqueue(amountWei: amountWei, shares: shares, owner: owner)
+    }
+
+    /// One request as ``previewRequestWithdrawals(_:owner:ownerShares:pool:)`` prices it.
+    public struct RequestPreview: Sendable, Equatable {
+        public let id: WithdrawalRequestID
+        public let amountWei: UInt128
+        /// The shares it would move to ``queueHolder`` (= what ``amountAndShares(of:)`` would say).
+        public let shares: UInt128
+
+        public init(id: WithdrawalRequestID, amountWei: UInt128, shares: UInt128) {
+            self.id = id
+            self.amountWei = amountWei
+            self.shares = shares
+        }
+    }
+
+    /// What ``requestWithdrawal(_:owner:pool:)`` would record for each of `amountsWei` in turn,
+    /// and the first error, changing neither the queue nor `pool`. `ownerShares` is what the
+    /// owner holds before the first (its shares in `pool` when nil; more after an unwrap the
+    /// caller also previews: transfers do not move the rate).
+    public func previewRequestWithdrawals(
+        _ amountsWei: [UInt128], owner: HolderID, ownerShares: UInt128? = nil, pool: SharePool
+    ) throws(AccountingError) -> [RequestPreview] {
+        var sharesLeft = ownerShares ?? pool.shares(of: owner)
+        var cumulativeAmountWei = requests.last?.cumulativeAmountWei ?? 0
+        var cumulativeShares = requests.last?.cumulativeShares ?? 0
+        var previews: [RequestPreview] = []
+        previews.reserveCapacity(amountsWei.count)
+        for amountWei in amountsWei {
+            let shares = try requestValues(
+                amountWei, ownerShares: sharesLeft, afterAmountWei: cumulativeAmountWei, afterShares: cumulativeShares, pool: pool)
+            // Checked by requestValues: no overflow, shares ≤ sharesLeft.
+            sharesLeft -= shares
+            cumulativeAmountWei += amountWei
+            cumulativeShares += shares
+            previews.append(RequestPreview(
+                id: WithdrawalRequestID(UInt64(requests.count + previews.count + 1)), amountWei: amountWei, shares: shares))
+        }
+        return previews
+    }
+
+    /// Validates a request by an owner holding `ownerShares`, after cumulative sums
+    /// (`afterAmountWei`, `afterShares`), and prices it in shares; changes nothing.
+    private func requestValues(
+        _ amountWei: UInt128, ownerShares: UInt128, afterAmountWei: UInt128, afterShares: UInt128, pool: SharePool
+    ) throws(AccountingError) -> UInt128 {
+        try Self.validateRequestAmount(amountWei)
+        let shares = try pool.sharesForEtherFloor(amountWei)
+        guard shares > 0 else { throw .amountRoundsToZero }
+        _ = try FixedPoint.add(afterAmountWei, amountWei)
+        _ = try FixedPoint.add(afterShares, shares)
+        let outcome = try pool.transferValues(amountWei, senderShares: ownerShares)
+        precondition(outcome.sharesMoved == shares)
+        return shares
     }
 
     /// Finalizes through `lastRequestID` at `maxShareRateE27` (at most the pool's current

@@ -86,21 +86,25 @@ struct EethPool: Sendable, Equatable {
     /// shares); ETH joins the buffer, tokens (steth, wsteth) are held by `pool:eeth` and counted
     /// at each report.
     mutating func mint(_ valueWei: UInt128, for account: String, intoBuffer: Bool) throws(ContractError) -> UInt128 {
+        try Self.requireMintMinimum(valueWei)
+        let minted = try tokens.deposit(valueWei, for: account)
+        if intoBuffer { tokens.bufferedWei += valueWei }
+        return minted
+    }
+
+    /// What ``mint(_:for:intoBuffer:)`` would mint, `account`'s eeth balance after and the
+    /// pool's ether after, and its errors, changing nothing.
+    func previewMint(
+        _ valueWei: UInt128, for account: String
+    ) throws(ContractError) -> (sharesMinted: UInt128, balanceWei: UInt128, pooledEtherWei: UInt128) {
+        try Self.requireMintMinimum(valueWei)
+        return try tokens.previewDeposit(valueWei, for: account)
+    }
+
+    static func requireMintMinimum(_ valueWei: UInt128) throws(ContractError) {
         guard valueWei >= SharePool.defaultDepositMinimumWei else {
             throw ContractError(.belowMinimum, "the smallest stake is worth 0.01 ETH, got \(EtherAmount.format(valueWei)) ETH")
         }
-        var pool: SharePool
-        var depositWei = valueWei
-        if let existing = tokens.shares {
-            pool = existing
-        } else {
-            pool = try accounting { () throws(AccountingError) in try SharePool(bootstrapWei: StethPool.bootstrapWei) }
-            depositWei -= StethPool.bootstrapWei
-        }
-        let minted = try accounting { () throws(AccountingError) in try pool.deposit(depositWei, for: HolderID(account)) }
-        tokens.shares = pool
-        if intoBuffer { tokens.bufferedWei += valueWei }
-        return minted
     }
 
     /// 32 ETH per validator funded and not exiting, per operator: what the cap and the
@@ -117,11 +121,12 @@ struct EethPool: Sendable, Equatable {
     /// The operators the buffer funds next, one per 32-ETH validator: the configured operator
     /// with the least pool stake first (ties by name), none past the cap (of the pool's value);
     /// the buffer keeps what the withdrawal queue waits for.
-    func fundingPlan(_ chain: BeaconChain, eligible: (String) -> Bool) -> [String] {
+    /// `pooledEtherWei` stands for the pool's value when a stake previewed just before adds to it.
+    func fundingPlan(_ chain: BeaconChain, pooledEtherWei: UInt128? = nil, eligible: (String) -> Bool) -> [String] {
         var stake = stakeByOperator(chain)
         let reserve = min(bufferedWei, tokens.queue.unfinalizedAmountWei)
         var fundable = bufferedWei - reserve
-        let limit = pooledEtherWei * UInt128(capBips)
+        let limit = (pooledEtherWei ?? self.pooledEtherWei) * UInt128(capBips)
         var plan: [String] = []
         while fundable >= Self.validatorDepositWei {
             let candidates = operators.filter { name in

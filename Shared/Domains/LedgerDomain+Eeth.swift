@@ -64,21 +64,23 @@ extension LedgerDomain {
                 throw ContractError(.insufficientBalance,
                     "\(account) holds \(EtherAmount.format(held)) \(asset), cannot stake \(EtherAmount.format(amount)) \(asset)")
             }
-            var tokens = steth
-            let moved = try tokens.transfer(amountWei: amount, shares: nil, token: asset, from: account, to: EethPool.owner)
+            let moved = try steth.previewTransfer(amountWei: amount, shares: nil, token: asset, from: account, to: EethPool.owner)
             // steth by what reached the pool; wsteth at the steth it unwraps to (floor).
             value = asset == "steth" ? moved.creditedWei
                 : try accounting { () throws(AccountingError) in try steth.shares!.etherForSharesFloor(amount) }
         }
+        // Previews, not a mutated copy (which would copy the pools' share arrays).
+        let (minted, balanceWei, pooledWei) = try eeth.previewMint(value, for: account)
         var next = eeth
-        let minted = try next.mint(value, for: account, intoBuffer: asset == "eth")
+        if asset == "eth" { next.bufferedWei += value }
         let fields: JSON = .object([
             "account": .string(account), "pool": .string(EethPool.name), "asset": .string(asset), "amountWei": .amount(amount),
             "valueWei": .amount(value), "sharesMinted": .amount(minted),
         ])
-        let funding = eethFundingEvents(next)
+        // Only the buffer changes in `next`: no array of it is written, none is copied.
+        let funding = eethFundingEvents(next, pooledEtherWei: pooledWei)
         return Decision(result: fields.merging([
-            "balanceWei": .amount(next.eethWei(of: account)), "ethBalanceWei": .amount(ethBalance),
+            "balanceWei": .amount(balanceWei), "ethBalanceWei": .amount(ethBalance),
             "validatorsFunded": .array(funding.funded), "delegated": .array(funding.delegated.map(JSON.string)),
         ]), events: [NewEvent(name: "Staked", epoch: chain.epoch, body: fields)] + funding.events)
     }
@@ -86,8 +88,10 @@ extension LedgerDomain {
     /// The validators the buffer funds now under the pool's policy, each preceded, the first
     /// time an operator is used, by the delegation of its pod-staker (the pool is its own
     /// authority: `RestakeDelegated` is an own event, with the `stakes` rewards consumes).
-    func eethFundingEvents(_ pool: EethPool) -> (events: [NewEvent], funded: [JSON], delegated: [String]) {
-        let plan = pool.fundingPlan(chain) { restaking.operators.contains($0) }
+    func eethFundingEvents(
+        _ pool: EethPool, pooledEtherWei: UInt128? = nil
+    ) -> (events: [NewEvent], funded: [JSON], delegated: [String]) {
+        let plan = pool.fundingPlan(chain, pooledEtherWei: pooledEtherWei) { restaking.operators.contains($0) }
         var book = restaking
         var events: [NewEvent] = []
         var funded: [JSON] = []
@@ -201,13 +205,15 @@ extension LedgerDomain {
         }
         let asked = try positiveAmount(body, "amountWei")
         var amount = asked
-        var next = eeth
         var unwrappedWei: UInt128?
+        var sharesHeld: UInt128?
         if token == "weeth" {
-            amount = try next.tokens.unwrap(asked, for: account).amountCreditedWei
+            let preview = try eeth.tokens.previewUnwrap(asked, for: account)
+            amount = preview.outcome.amountCreditedWei
             unwrappedWei = amount
+            sharesHeld = preview.sharesAfter
         }
-        let made = try next.tokens.requestWithdrawal(amount, for: account, epoch: chain.epoch)
+        let made = try eeth.tokens.previewRequestWithdrawal(amount, for: account, sharesHeld: sharesHeld)
         var fields: [String: JSON] = [
             "account": .string(account), "pool": .string(EethPool.name), "token": .string(token), "amountWei": .amount(asked),
             "requests": .array(made.map {
@@ -216,7 +222,7 @@ extension LedgerDomain {
         ]
         if let unwrappedWei { fields["eethWei"] = .amount(unwrappedWei) }
         var result = fields
-        let expected = eethExpectedFinalization(after: next)
+        let expected = eethExpectedFinalization(after: eeth, addingUnfinalizedWei: amount)
         result["expectedFinalizationEpoch"] = .int(expected.epoch)
         result["expectedWaitEpochs"] = .int(expected.epoch - chain.epoch)
         result["includesRestakingEscrow"] = .bool(expected.escrow)
@@ -225,10 +231,11 @@ extension LedgerDomain {
 
     /// The next report when the buffer covers the whole queue; else the report after the exits
     /// it needs were swept into the pods and the restaking escrow (3150 epochs + 1) has run.
-    func eethExpectedFinalization(after pool: EethPool) -> (epoch: UInt64, escrow: Bool) {
+    /// `addingUnfinalizedWei`: requests previewed but not yet in `pool`'s queue.
+    func eethExpectedFinalization(after pool: EethPool, addingUnfinalizedWei: UInt128 = 0) -> (epoch: UInt64, escrow: Bool) {
         let interval = schedules[EethPool.name]?.reportIntervalEpochs ?? 225
         let nextReport = (chain.epoch / interval + 1) * interval
-        let unfinalized = pool.tokens.queue.unfinalizedAmountWei
+        let unfinalized = pool.tokens.queue.unfinalizedAmountWei + addingUnfinalizedWei
         if unfinalized <= pool.bufferedWei { return (nextReport, false) }
         let sweep = chain.parameters.sweepIntervalEpochs
         func reportAfter(_ epoch: UInt64) -> UInt64 { (epoch / interval + 1) * interval }
@@ -290,8 +297,7 @@ extension LedgerDomain {
             throw ContractError(.requestNotFinalized,
                 "eeth withdrawal \(raw) is not finalized yet; expected at epoch \(eethExpectedFinalization(after: eeth).epoch)")
         }
-        var next = eeth.tokens
-        let claimed = try next.claim(id, by: owner)
+        let claimed = try eeth.tokens.previewClaim(id, by: owner)
         let (amount, _) = try accounting { () throws(AccountingError) in try queue.amountAndShares(of: id) }
         let rate = queue.checkpoints.last { $0.firstRequestID <= id }?.maxShareRateE27 ?? 0
         let fields: JSON = .object([

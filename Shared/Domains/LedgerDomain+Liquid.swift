@@ -88,21 +88,22 @@ extension LedgerDomain {
             throw ContractError(.insufficientBalance,
                 "\(account) holds \(EtherAmount.format(current.balanceWei)) ETH, cannot stake \(EtherAmount.format(amount)) ETH")
         }
+        // Previews, not a mutated copy: a copy's first write would copy the pool's arrays.
         if pool == RethPool.name {
-            var next = reth
-            let deposit = try next.stake(amount, for: account)
+            let deposit = try reth.previewStake(amount)
             let fields: JSON = .object([
                 "account": .string(account), "pool": .string(pool), "amountWei": .amount(amount),
                 "feeWei": .amount(deposit.feeWei), "rethMinted": .amount(deposit.tokensMinted),
             ])
             return Decision(result: fields.merging([
-                "balanceWei": .amount(next.rethWei(of: account)), "ethBalanceWei": .amount(current.balanceWei - amount),
+                "balanceWei": .amount(reth.rethWei(of: account) + deposit.tokensMinted),
+                "ethBalanceWei": .amount(current.balanceWei - amount),
                 "validatorsFunded": .array([]),
             ]), events: [NewEvent(name: "Staked", epoch: chain.epoch, body: fields)])
         }
-        var next = steth
-        let minted = try next.stake(amount, for: account)
-        let funding = fundingPlan(bufferedWei: next.bufferedWei)
+        try StethPool.requireStakeMinimum(amount)
+        let (minted, balanceWei, _) = try steth.previewDeposit(amount, for: account)
+        let funding = fundingPlan(bufferedWei: steth.bufferedWei + amount)
         var events = [NewEvent(name: "Staked", epoch: chain.epoch, body: .object([
             "account": .string(account), "pool": .string(pool), "amountWei": .amount(amount), "sharesMinted": .amount(minted),
         ]))]
@@ -117,7 +118,7 @@ extension LedgerDomain {
         }
         return Decision(result: .object([
             "account": .string(account), "pool": .string(pool), "amountWei": .amount(amount), "sharesMinted": .amount(minted),
-            "balanceWei": .amount(next.stethWei(of: account)), "ethBalanceWei": .amount(current.balanceWei - amount),
+            "balanceWei": .amount(balanceWei), "ethBalanceWei": .amount(current.balanceWei - amount),
             "validatorsFunded": .array(funded),
         ]), events: events)
     }
@@ -163,9 +164,8 @@ extension LedgerDomain {
     func decideRebasingTransfer(
         _ request: (from: String, to: String, token: String, amountWei: UInt128?, shares: UInt128?), in pool: StethPool
     ) throws(ContractError) -> Decision {
-        var next = pool
-        let moved = try next.transfer(amountWei: request.amountWei, shares: request.shares, token: request.token,
-                                      from: request.from, to: request.to)
+        let moved = try pool.previewTransfer(amountWei: request.amountWei, shares: request.shares, token: request.token,
+                                             from: request.from, to: request.to)
         var fields: [String: JSON] = [
             "from": .string(request.from), "to": .string(request.to), "token": .string(request.token),
             "amountCreditedWei": .amount(moved.creditedWei),
@@ -184,8 +184,7 @@ extension LedgerDomain {
         }
         if token == "reth" {
             guard request.shares == nil else { throw ContractError(.invalidArgument, "a by-shares transfer is for steth") }
-            var next = reth.tokens
-            try accounting { () throws(AccountingError) in try next.transfer(amount!, from: HolderID(from), to: HolderID(to)) }
+            try accounting { () throws(AccountingError) in try reth.tokens.previewTransfer(amount!, from: HolderID(from)) }
             let fields: JSON = .object([
                 "from": .string(from), "to": .string(to), "token": .string(token), "amountWei": .amount(amount!),
                 "amountCreditedWei": .amount(amount!),
@@ -202,23 +201,27 @@ extension LedgerDomain {
         let account = try AccountName.validated(try body.string("account"), field: "body.account")
         try context.requireActor(account, doing: unwrap ? "unwrap" : "wrap")
         let amount = try positiveAmount(body, "amountWei")
-        var next = pool
         try Self.requireHeld(unwrap ? pool.wstethWei(of: account) : pool.stethWei(of: account), amount,
                              account: account, token: unwrap ? pool.wrappedToken : pool.token, doing: unwrap ? "unwrap" : "wrap")
         var fields: [String: JSON] = ["account": .string(account), "amountWei": .amount(amount)]
         if pool.token != StethPool.name { fields["token"] = .string(pool.wrappedToken) }
+        // Previews, not a mutated copy (which would copy the pool's share array).
+        let balanceWei: UInt128
+        let wrappedWei: UInt128
         if unwrap {
-            let outcome = try next.unwrap(amount, for: account)
+            let preview = try pool.previewUnwrap(amount, for: account)
             fields[pool.wrappedToken + "Wei"] = .amount(amount)
-            fields[pool.token + "CreditedWei"] = .amount(outcome.amountCreditedWei)
-            fields["sharesMoved"] = .amount(outcome.sharesMoved)
+            fields[pool.token + "CreditedWei"] = .amount(preview.outcome.amountCreditedWei)
+            fields["sharesMoved"] = .amount(preview.outcome.sharesMoved)
+            (balanceWei, wrappedWei) = (preview.balanceWei, preview.wrappedWei)
         } else {
-            let units = try next.wrap(amount, for: account)
-            fields[pool.wrappedToken + "Wei"] = .amount(units)
-            fields["sharesMoved"] = .amount(units)
+            let preview = try pool.previewWrap(amount, for: account)
+            fields[pool.wrappedToken + "Wei"] = .amount(preview.units)
+            fields["sharesMoved"] = .amount(preview.units)
+            (balanceWei, wrappedWei) = (preview.balanceWei, preview.wrappedWei)
         }
-        fields[pool.token + "BalanceWei"] = .amount(next.stethWei(of: account))
-        fields[pool.wrappedToken + "BalanceWei"] = .amount(next.wstethWei(of: account))
+        fields[pool.token + "BalanceWei"] = .amount(balanceWei)
+        fields[pool.wrappedToken + "BalanceWei"] = .amount(wrappedWei)
         return Decision(result: .object(fields), events: [
             NewEvent(name: unwrap ? "Unwrapped" : "Wrapped", epoch: chain.epoch, body: .object(fields)),
         ])
@@ -229,18 +232,19 @@ extension LedgerDomain {
         try context.requireActor(account, doing: "request a withdrawal")
         let token = try body.string("token")
         var amount = try positiveAmount(body, "amountWei")
-        var next = steth
         var unwrappedWei: UInt128?
+        var sharesHeld: UInt128?
         switch token {
         case "steth": break
         case "wsteth":
-            let outcome = try next.unwrap(amount, for: account)
-            amount = outcome.amountCreditedWei
+            let preview = try steth.previewUnwrap(amount, for: account)
+            amount = preview.outcome.amountCreditedWei
             unwrappedWei = amount
+            sharesHeld = preview.sharesAfter
         default:
             throw ContractError(.unknownToken, "withdrawals take steth or wsteth, not \(token)")
         }
-        let made = try next.requestWithdrawal(amount, for: account, epoch: chain.epoch)
+        let made = try steth.previewRequestWithdrawal(amount, for: account, sharesHeld: sharesHeld)
         let requests: [JSON] = made.map {
             .object(["id": .int($0.id.rawValue), "amountWei": .amount($0.amountWei), "shares": .amount($0.shares)])
         }
@@ -250,16 +254,17 @@ extension LedgerDomain {
         ]
         if let unwrappedWei { fields["stethWei"] = .amount(unwrappedWei) }
         var result = fields
-        result["expectedFinalizationEpoch"] = .int(expectedFinalizationEpoch(after: next))
+        result["expectedFinalizationEpoch"] = .int(expectedFinalizationEpoch(after: steth, addingUnfinalizedWei: amount))
         return Decision(result: .object(result), events: [NewEvent(name: "WithdrawalRequested", epoch: chain.epoch, body: .object(fields))])
     }
 
     /// The next report if the buffer covers the whole queue; else the first report after the
     /// exits it needs would be swept (exit queue + 256 epochs + the sweep), estimated.
-    func expectedFinalizationEpoch(after pool: StethPool) -> UInt64 {
+    /// `addingUnfinalizedWei`: requests previewed but not yet in `pool`'s queue.
+    func expectedFinalizationEpoch(after pool: StethPool, addingUnfinalizedWei: UInt128 = 0) -> UInt64 {
         let interval = schedules[StethPool.name]?.reportIntervalEpochs ?? 225
         let nextReport = (chain.epoch / interval + 1) * interval
-        if pool.bunkerMode == false && pool.queue.unfinalizedAmountWei <= pool.bufferedWei { return nextReport }
+        if pool.bunkerMode == false && pool.queue.unfinalizedAmountWei + addingUnfinalizedWei <= pool.bufferedWei { return nextReport }
         let sweep = chain.parameters.sweepIntervalEpochs
         let withdrawable = chain.epoch + 5 + BeaconParameters.minValidatorWithdrawabilityDelay + interval
         let swept = (withdrawable / sweep + 1) * sweep
@@ -279,8 +284,7 @@ extension LedgerDomain {
             throw ContractError(.requestNotFinalized,
                 "withdrawal \(raw) is not finalized yet; expected at epoch \(expectedFinalizationEpoch(after: steth))")
         }
-        var next = steth
-        let claimed = try next.claim(id, by: owner)
+        let claimed = try steth.previewClaim(id, by: owner)
         let (amount, _) = try accounting { () throws(AccountingError) in try steth.queue.amountAndShares(of: id) }
         let rate = steth.queue.checkpoints.last { $0.firstRequestID <= id }?.maxShareRateE27 ?? 0
         let fields: JSON = .object([

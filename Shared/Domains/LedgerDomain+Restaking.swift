@@ -239,15 +239,13 @@ extension LedgerDomain {
         return pool
     }
 
-    /// A token move on copies: what the recipient would be credited.
+    /// A token move previewed: what the recipient would be credited (no pool is copied).
     private func simulatedMove(_ strategy: String, _ amount: UInt128, from: String, to: String) throws(ContractError) -> UInt128 {
         if strategy == "reth" {
-            var tokens = reth.tokens
-            try accounting { () throws(AccountingError) in try tokens.transfer(amount, from: HolderID(from), to: HolderID(to)) }
+            try accounting { () throws(AccountingError) in try reth.tokens.previewTransfer(amount, from: HolderID(from)) }
             return amount
         }
-        var pool = steth
-        return try pool.transfer(amountWei: amount, shares: nil, token: strategy, from: from, to: to).creditedWei
+        return try steth.previewTransfer(amountWei: amount, shares: nil, token: strategy, from: from, to: to).creditedWei
     }
 
     private mutating func moveToken(_ event: EventEnvelope, _ strategy: String, _ amount: UInt128, from: String, to: String) {

@@ -8,11 +8,11 @@ extension LedgerDomain {
         let account = try AccountName.validated(try body.string("account"), field: "body.account")
         try context.requireActor(account, doing: "unstake")
         let amount = try positiveAmount(body, "amountWei")
-        var next = reth
-        let paid = try next.unstake(amount, for: account)
+        // A preview, not a mutated copy (which would copy the holders' table).
+        let paid = try reth.previewUnstake(amount, for: account)
         let fields: JSON = .object(["account": .string(account), "amountWei": .amount(amount), "ethWei": .amount(paid)])
         return Decision(
-            result: fields.merging(["rethBalanceWei": .amount(next.rethWei(of: account))]),
+            result: fields.merging(["rethBalanceWei": .amount(reth.rethWei(of: account) - amount)]),
             events: [NewEvent(name: "Unstaked", epoch: chain.epoch, body: fields)])
     }
 

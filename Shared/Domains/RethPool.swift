@@ -43,16 +43,37 @@ struct RethPool: Sendable, Equatable {
     var liquidityWei: UInt128 { depositPoolWei + collateralWei }
 
     mutating func stake(_ amountWei: UInt128, for account: String) throws(ContractError) -> RateTokenPool.Deposit {
-        guard amountWei >= RateTokenPool.defaultDepositMinimumWei else {
-            throw ContractError(.belowMinimum, "the smallest stake is 0.01 ETH, got \(EtherAmount.format(amountWei)) ETH")
-        }
+        try Self.requireStakeMinimum(amountWei)
         let deposit = try accounting { () throws(AccountingError) in try tokens.deposit(amountWei, for: HolderID(account)) }
         depositPoolWei += amountWei
         return deposit
     }
 
+    /// What ``stake(_:for:)`` would charge and mint, and its errors, changing nothing.
+    func previewStake(_ amountWei: UInt128) throws(ContractError) -> RateTokenPool.Deposit {
+        try Self.requireStakeMinimum(amountWei)
+        return try accounting { () throws(AccountingError) in try tokens.previewDeposit(amountWei) }
+    }
+
+    static func requireStakeMinimum(_ amountWei: UInt128) throws(ContractError) {
+        guard amountWei >= RateTokenPool.defaultDepositMinimumWei else {
+            throw ContractError(.belowMinimum, "the smallest stake is 0.01 ETH, got \(EtherAmount.format(amountWei)) ETH")
+        }
+    }
+
     /// Burns rETH for ETH at the reported rate, paid from the pool's liquidity.
     mutating func unstake(_ rethWei: UInt128, for account: String) throws(ContractError) -> UInt128 {
+        _ = try previewUnstake(rethWei, for: account)
+        let paid = try accounting { () throws(AccountingError) in try tokens.burn(rethWei, from: HolderID(account)) }
+        // Collateral first (rewards paid back), then the deposit pool.
+        let fromCollateral = min(paid, collateralWei)
+        collateralWei -= fromCollateral
+        depositPoolWei -= paid - fromCollateral
+        return paid
+    }
+
+    /// What ``unstake(_:for:)`` would pay, and its errors, changing nothing.
+    func previewUnstake(_ rethWei: UInt128, for account: String) throws(ContractError) -> UInt128 {
         let held = tokens.tokens(of: HolderID(account))
         guard rethWei <= held else {
             throw ContractError(.insufficientBalance, "\(account) holds \(EtherAmount.format(held)) reth, cannot unstake \(EtherAmount.format(rethWei))")
@@ -62,12 +83,7 @@ struct RethPool: Sendable, Equatable {
             throw ContractError(.insufficientLiquidity,
                 "the reth pool can pay \(EtherAmount.format(liquidityWei)) ETH now; \(EtherAmount.format(rethWei)) reth is worth \(EtherAmount.format(value)) ETH")
         }
-        let paid = try accounting { () throws(AccountingError) in try tokens.burn(rethWei, from: HolderID(account)) }
-        // Collateral first (rewards paid back), then the deposit pool.
-        let fromCollateral = min(paid, collateralWei)
-        collateralWei -= fromCollateral
-        depositPoolWei -= paid - fromCollateral
-        return paid
+        return try accounting { () throws(AccountingError) in try tokens.previewBurn(rethWei, from: HolderID(account)) }
     }
 
     mutating func openMinipool(_ index: ValidatorIndex, operatorName: String, bondWei: UInt128, commissionBips: UInt128) {

@@ -95,34 +95,64 @@ struct StethPool: Sendable, Equatable {
     func shares(of account: String) -> UInt128 { shares?.shares(of: HolderID(account)) ?? 0 }
     func wstethWei(of account: String) -> UInt128 { wrapper.wrapped(of: HolderID(account)) }
 
-    // MARK: Operations (each validates fully before it changes anything)
+    // MARK: Operations (each validates fully before it changes anything, and changes the pool
+    // in place: a mutation through a second reference would copy its arrays, O(holders))
 
     /// Mints shares for `amountWei` at the pre-deposit rate; the ETH joins the buffer.
     mutating func stake(_ amountWei: UInt128, for account: String) throws(ContractError) -> UInt128 {
-        guard amountWei >= SharePool.defaultDepositMinimumWei else {
-            throw ContractError(.belowMinimum, "the smallest stake is 0.01 ETH, got \(EtherAmount.format(amountWei)) ETH")
-        }
-        var pool: SharePool
-        var depositWei = amountWei
-        if let existing = shares {
-            pool = existing
-        } else {
-            pool = try accounting { () throws(AccountingError) in try SharePool(bootstrapWei: Self.bootstrapWei) }
-            depositWei -= Self.bootstrapWei
-        }
-        let minted = try accounting { () throws(AccountingError) in try pool.deposit(depositWei, for: HolderID(account)) }
-        shares = pool
+        try Self.requireStakeMinimum(amountWei)
+        let minted = try deposit(amountWei, for: account)
         bufferedWei += amountWei
         return minted
     }
 
-    mutating func transfer(
+    static func requireStakeMinimum(_ amountWei: UInt128) throws(ContractError) {
+        guard amountWei >= SharePool.defaultDepositMinimumWei else {
+            throw ContractError(.belowMinimum, "the smallest stake is 0.01 ETH, got \(EtherAmount.format(amountWei)) ETH")
+        }
+    }
+
+    /// Mints shares for `valueWei` at the pre-deposit rate; the first deposit buys the dead
+    /// shares with its first ``bootstrapWei``.
+    mutating func deposit(_ valueWei: UInt128, for account: String) throws(ContractError) -> UInt128 {
+        guard shares != nil else {
+            var pool = try accounting { () throws(AccountingError) in try SharePool(bootstrapWei: Self.bootstrapWei) }
+            let minted = try accounting { () throws(AccountingError) in
+                try pool.deposit(valueWei - Self.bootstrapWei, for: HolderID(account))
+            }
+            shares = pool
+            return minted
+        }
+        return try accounting { () throws(AccountingError) in try shares!.deposit(valueWei, for: HolderID(account)) }
+    }
+
+    /// What ``deposit(_:for:)`` would mint, `account`'s balance after and the pool's ether
+    /// after, changing nothing.
+    func previewDeposit(
+        _ valueWei: UInt128, for account: String
+    ) throws(ContractError) -> (sharesMinted: UInt128, balanceWei: UInt128, pooledEtherWei: UInt128) {
+        guard let pool = shares else {
+            // The first deposit: a new pool, nothing shared to copy.
+            var fresh = self
+            let minted = try fresh.deposit(valueWei, for: account)
+            return (minted, fresh.stethWei(of: account), fresh.pooledEtherWei)
+        }
+        let minted = try accounting { () throws(AccountingError) in try pool.previewDeposit(valueWei) }
+        // The preview checked that both sums fit.
+        let pooledWei = pool.pooledEtherWei + valueWei
+        let balanceWei = (try? FixedPoint.mulDivFloor(
+            pool.shares(of: HolderID(account)) + minted, pooledWei, pool.totalShares + minted)) ?? 0
+        return (minted, balanceWei, pooledWei)
+    }
+
+    /// What ``transfer(amountWei:shares:token:from:to:)`` would move and credit, and its errors,
+    /// changing nothing.
+    func previewTransfer(
         amountWei: UInt128?, shares sharesToMove: UInt128?, token: String, from: String, to: String
     ) throws(ContractError) -> (sharesMoved: UInt128, creditedWei: UInt128) {
         switch token {
         case self.token:
-            guard var pool = shares else { throw ContractError(.insufficientBalance, "\(from) holds no \(self.token)") }
-            let outcome: SharePool.TransferOutcome
+            guard let pool = shares else { throw ContractError(.insufficientBalance, "\(from) holds no \(self.token)") }
             // Refuse with the account, the token and both amounts (the core's error names none).
             if let sharesToMove, sharesToMove > pool.shares(of: HolderID(from)) {
                 throw ContractError(.insufficientBalance,
@@ -132,16 +162,13 @@ struct StethPool: Sendable, Equatable {
                 throw ContractError(.insufficientBalance, "\(from) holds \(EtherAmount.format(pool.balanceWei(of: HolderID(from)))) "
                     + "\(self.token), cannot transfer \(EtherAmount.format(amountWei)) \(self.token)")
             }
-            if let sharesToMove {
-                outcome = try accounting { () throws(AccountingError) in
-                    try pool.transferShares(sharesToMove, from: HolderID(from), to: HolderID(to))
-                }
-            } else {
-                outcome = try accounting { () throws(AccountingError) in
-                    try pool.transfer(amountWei ?? 0, from: HolderID(from), to: HolderID(to))
+            let outcome = try accounting { () throws(AccountingError) in
+                if let sharesToMove {
+                    try pool.previewTransferShares(sharesToMove, from: HolderID(from))
+                } else {
+                    try pool.previewTransfer(amountWei ?? 0, from: HolderID(from))
                 }
             }
-            shares = pool
             return (outcome.sharesMoved, outcome.amountCreditedWei)
         case wrappedToken:
             guard sharesToMove == nil else {
@@ -153,41 +180,105 @@ struct StethPool: Sendable, Equatable {
                 throw ContractError(.insufficientBalance,
                     "\(from) holds \(EtherAmount.format(held)) \(wrappedToken), cannot transfer \(EtherAmount.format(units)) \(wrappedToken)")
             }
-            try accounting { () throws(AccountingError) in try wrapper.transfer(units, from: HolderID(from), to: HolderID(to)) }
+            try accounting { () throws(AccountingError) in try wrapper.previewTransfer(units, from: HolderID(from)) }
             return (0, units)
         default:
             throw ContractError(.unknownToken, "the \(self.token) pool has tokens \(self.token) and \(wrappedToken), not \(token)")
         }
     }
 
+    mutating func transfer(
+        amountWei: UInt128?, shares sharesToMove: UInt128?, token: String, from: String, to: String
+    ) throws(ContractError) -> (sharesMoved: UInt128, creditedWei: UInt128) {
+        // The preview validates everything and says what moves; then the core moves it.
+        let moved = try previewTransfer(amountWei: amountWei, shares: sharesToMove, token: token, from: from, to: to)
+        if token == self.token {
+            let outcome = try accounting { () throws(AccountingError) in
+                if let sharesToMove {
+                    try shares!.transferShares(sharesToMove, from: HolderID(from), to: HolderID(to))
+                } else {
+                    try shares!.transfer(amountWei ?? 0, from: HolderID(from), to: HolderID(to))
+                }
+            }
+            return (outcome.sharesMoved, outcome.amountCreditedWei)
+        }
+        try accounting { () throws(AccountingError) in try wrapper.transfer(moved.creditedWei, from: HolderID(from), to: HolderID(to)) }
+        return moved
+    }
+
     mutating func wrap(_ amountWei: UInt128, for account: String) throws(ContractError) -> UInt128 {
-        guard var pool = shares else { throw ContractError(.insufficientBalance, "\(account) holds no \(token)") }
-        let units = try accounting { () throws(AccountingError) in try wrapper.wrap(amountWei, for: HolderID(account), in: &pool) }
-        shares = pool
-        return units
+        guard shares != nil else { throw ContractError(.insufficientBalance, "\(account) holds no \(token)") }
+        return try accounting { () throws(AccountingError) in try wrapper.wrap(amountWei, for: HolderID(account), in: &shares!) }
+    }
+
+    /// What ``wrap(_:for:)`` would mint and `account`'s balances after (token, wrapped),
+    /// changing nothing.
+    func previewWrap(
+        _ amountWei: UInt128, for account: String
+    ) throws(ContractError) -> (units: UInt128, balanceWei: UInt128, wrappedWei: UInt128) {
+        guard let pool = shares else { throw ContractError(.insufficientBalance, "\(account) holds no \(token)") }
+        let holder = HolderID(account)
+        let units = try accounting { () throws(AccountingError) in try wrapper.previewWrap(amountWei, for: holder, in: pool) }
+        // A transfer leaves the rate as it is: the account holds `units` shares fewer (an
+        // account name is never the wrapper's holder).
+        let balanceWei = (try? pool.etherForSharesFloor(pool.shares(of: holder) - units)) ?? 0
+        return (units, balanceWei, wrapper.wrapped(of: holder) + units)
     }
 
     mutating func unwrap(_ units: UInt128, for account: String) throws(ContractError) -> ExchangeRateWrapper.UnwrapOutcome {
-        guard var pool = shares else { throw ContractError(.insufficientBalance, "\(account) holds no \(wrappedToken)") }
-        let held = wrapper.wrapped(of: HolderID(account))
+        let outcome = try previewUnwrap(units, for: account).outcome
+        let unwrapped = try accounting { () throws(AccountingError) in
+            try wrapper.unwrap(units, for: HolderID(account), in: &shares!)
+        }
+        precondition(unwrapped == outcome, "an unwrap must do what its preview said")
+        return unwrapped
+    }
+
+    /// What ``unwrap(_:for:)`` would pay, `account`'s shares and balances after (token,
+    /// wrapped), and its errors, changing nothing.
+    func previewUnwrap(
+        _ units: UInt128, for account: String
+    ) throws(ContractError) -> (outcome: ExchangeRateWrapper.UnwrapOutcome, sharesAfter: UInt128, balanceWei: UInt128, wrappedWei: UInt128) {
+        guard let pool = shares else { throw ContractError(.insufficientBalance, "\(account) holds no \(wrappedToken)") }
+        let holder = HolderID(account)
+        let held = wrapper.wrapped(of: holder)
         guard units <= held else {
             throw ContractError(.insufficientBalance,
                 "\(account) holds \(EtherAmount.format(held)) \(wrappedToken), cannot unwrap \(EtherAmount.format(units)) \(wrappedToken)")
         }
-        let outcome = try accounting { () throws(AccountingError) in try wrapper.unwrap(units, for: HolderID(account), in: &pool) }
-        shares = pool
-        return outcome
+        let outcome = try accounting { () throws(AccountingError) in try wrapper.previewUnwrap(units, for: holder, in: pool) }
+        // At most totalShares: no overflow; the rate does not move.
+        let sharesAfter = pool.shares(of: holder) + outcome.sharesMoved
+        let balanceWei = (try? pool.etherForSharesFloor(sharesAfter)) ?? 0
+        return (outcome, sharesAfter, balanceWei, held - units)
     }
 
     /// Splits `amountWei` into requests of at most 1000 ETH and enqueues each, locking shares.
     mutating func requestWithdrawal(
         _ amountWei: UInt128, for account: String, epoch: UInt64
     ) throws(ContractError) -> [(id: WithdrawalRequestID, amountWei: UInt128, shares: UInt128)] {
-        guard var pool = shares else { throw ContractError(.insufficientBalance, "\(account) holds no \(token)") }
+        let made = try previewRequestWithdrawal(amountWei, for: account)
+        for request in made {
+            let id = try accounting { () throws(AccountingError) in
+                try queue.requestWithdrawal(request.amountWei, owner: HolderID(account), pool: &shares!)
+            }
+            precondition(id == request.id, "a withdrawal request must get the id its preview said")
+        }
+        requestEpochs += Array(repeating: epoch, count: made.count)
+        return made
+    }
+
+    /// What ``requestWithdrawal(_:for:epoch:)`` would enqueue, and its errors, changing nothing;
+    /// `sharesHeld` stands for `account`'s shares when an unwrap previewed just before adds to them.
+    func previewRequestWithdrawal(
+        _ amountWei: UInt128, for account: String, sharesHeld: UInt128? = nil
+    ) throws(ContractError) -> [(id: WithdrawalRequestID, amountWei: UInt128, shares: UInt128)] {
+        guard let pool = shares else { throw ContractError(.insufficientBalance, "\(account) holds no \(token)") }
         guard amountWei >= WithdrawalQueue.requestMinimumWei else {
             throw ContractError(.belowMinimum, "the smallest withdrawal request is 100 wei")
         }
-        let available = pool.balanceWei(of: HolderID(account))
+        let held = sharesHeld ?? pool.shares(of: HolderID(account))
+        let available = (try? pool.etherForSharesFloor(held)) ?? 0
         guard amountWei <= available else {
             throw ContractError(.insufficientBalance,
                 "\(account) holds \(EtherAmount.format(available)) \(token), cannot withdraw \(EtherAmount.format(amountWei))")
@@ -207,23 +298,19 @@ struct StethPool: Sendable, Equatable {
             }
             parts.append(left)
         }
-        var queueCopy = queue
-        var made: [(WithdrawalRequestID, UInt128, UInt128)] = []
-        for part in parts {
-            let before = pool.shares(of: queue.queueHolder)
-            let id = try accounting { () throws(AccountingError) in
-                try queueCopy.requestWithdrawal(part, owner: HolderID(account), pool: &pool)
-            }
-            made.append((id, part, pool.shares(of: queue.queueHolder) - before))
+        let previews = try accounting { () throws(AccountingError) in
+            try queue.previewRequestWithdrawals(parts, owner: HolderID(account), ownerShares: held, pool: pool)
         }
-        shares = pool
-        queue = queueCopy
-        requestEpochs += Array(repeating: epoch, count: made.count)
-        return made
+        return previews.map { ($0.id, $0.amountWei, $0.shares) }
     }
 
     mutating func claim(_ id: WithdrawalRequestID, by account: String) throws(ContractError) -> UInt128 {
         try accounting { () throws(AccountingError) in try queue.claim(id, by: HolderID(account)) }
+    }
+
+    /// What ``claim(_:by:)`` would pay, and its errors, changing nothing.
+    func previewClaim(_ id: WithdrawalRequestID, by account: String) throws(ContractError) -> UInt128 {
+        try accounting { () throws(AccountingError) in try queue.previewClaim(id, by: HolderID(account)) }
     }
 
     // MARK: Reading the pool's validators
