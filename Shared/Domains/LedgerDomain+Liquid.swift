@@ -317,7 +317,7 @@ extension LedgerDomain {
             let amount = must(event) { body throws(ContractError) in try body.optionalAmount("amountWei") }
             let sharesToMove = must(event) { body throws(ContractError) in try body.optionalAmount("shares") }
             if token == "reth" {
-                _ = mustLiquid(event) { () throws(ContractError) in
+                mustLiquid(event) { () throws(ContractError) in
                     try accounting { () throws(AccountingError) in try reth.tokens.transfer(amount!, from: HolderID(from), to: HolderID(to)) }
                 }
                 return true
