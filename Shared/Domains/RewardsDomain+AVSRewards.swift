@@ -512,7 +512,6 @@ struct AVSRewardsBook: Sendable, Equatable {
             })
         }
         return .object([
-            "form": .string("images"),
             "book": ImageJSON.json(book.image),
             "setStrategies": .array(setStrategies.keys.sorted().map { key in
                 .object(set(key).merging(["names": .array(setStrategies[key]!.map(JSON.string))]) { $1 })
