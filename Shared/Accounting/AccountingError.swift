@@ -50,6 +50,11 @@ public enum AccountingError: Error, Equatable, Hashable, Sendable {
     case sameMagnitude
     case insufficientMagnitude
     case invalidWadToSlash
+    // Restoring a stored image.
+    /// A stored image (`RestakingLedger.Image`, `AllocationBook.Image`, `RewardIndex.Image`,
+    /// `StrategyPool.Image`) is inconsistent: lengths disagree, a handle is out of range, an ID
+    /// repeats, or a derived total does not match what it is derived from.
+    case invalidImage
 
     /// Stable snake_case code.
     public var code: String {
@@ -93,6 +98,7 @@ public enum AccountingError: Error, Equatable, Hashable, Sendable {
         case .sameMagnitude: "same_magnitude"
         case .insufficientMagnitude: "insufficient_magnitude"
         case .invalidWadToSlash: "invalid_wad_to_slash"
+        case .invalidImage: "invalid_image"
         }
     }
 
@@ -139,6 +145,7 @@ public enum AccountingError: Error, Equatable, Hashable, Sendable {
         case .sameMagnitude: "The new magnitude equals the current one."
         case .insufficientMagnitude: "Not enough allocatable magnitude."
         case .invalidWadToSlash: "The proportion to slash must be in 1...WAD."
+        case .invalidImage: "The stored image is inconsistent and was not restored."
         }
     }
 }

@@ -166,7 +166,7 @@ public struct AllocationBook: Sendable, Equatable {
     var operatorStates: ContiguousArray<OperatorState> = []
     var operatorSetStates: ContiguousArray<OperatorSetState> = []
     var memberships: ContiguousArray<MembershipState> = []
-    public private(set) var latestEpoch: UInt64 = 0
+    public internal(set) var latestEpoch: UInt64 = 0
 
     public init(deallocationDelayEpochs: UInt64 = AllocationBook.defaultDeallocationDelayEpochs) {
         self.deallocationDelayEpochs = deallocationDelayEpochs

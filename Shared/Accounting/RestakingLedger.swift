@@ -135,10 +135,10 @@ public struct RestakingLedger: Sendable, Equatable {
     public private(set) var strategyIDs = IDTable<StrategyTag>()
     /// Shares slashed and not yet burned, by strategy handle index.
     var slashedSharesByStrategyHandle: ContiguousArray<UInt128> = []
-    public private(set) var queuedWithdrawals: [QueuedWithdrawalID: QueuedWithdrawal] = [:]
-    public private(set) var lastWithdrawalNumber: UInt64 = 0
+    public internal(set) var queuedWithdrawals: [QueuedWithdrawalID: QueuedWithdrawal] = [:]
+    public internal(set) var lastWithdrawalNumber: UInt64 = 0
     /// The latest epoch any operation named.
-    public private(set) var latestEpoch: UInt64 = 0
+    public internal(set) var latestEpoch: UInt64 = 0
 
     public init(withdrawalDelayEpochs: UInt64 = RestakingLedger.defaultWithdrawalDelayEpochs) {
         self.withdrawalDelayEpochs = withdrawalDelayEpochs
@@ -865,7 +865,7 @@ public struct RestakingLedger: Sendable, Equatable {
 
     /// A delegator's part of ``OperatorStake/backingScaledShares``: `floor(ds × DSF / WAD)`, times BCSF / WAD
     /// rounded up for native ETH.
-    private static func backingScaled(
+    static func backingScaled(
         _ account: StakerState, _ strategy: StrategyHandle
     ) throws(AccountingError) -> UInt128 {
         let position = account.position(strategy)

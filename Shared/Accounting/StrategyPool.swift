@@ -11,8 +11,8 @@ public struct StrategyPool: Sendable, Equatable {
     public static let totalSharesMax: UInt128 = 100_000_000_000_000_000_000_000_000_000_000_000_000 - 1
 
     /// Token units held, base units.
-    public private(set) var balanceUnits: UInt128 = 0
-    public private(set) var totalShares: UInt128 = 0
+    public internal(set) var balanceUnits: UInt128 = 0
+    public internal(set) var totalShares: UInt128 = 0
 
     public init() {}
 

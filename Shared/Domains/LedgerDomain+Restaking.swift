@@ -470,7 +470,7 @@ extension LedgerDomain {
             })
         }
         return .object([
-            "shareEvents": .array(book.shareEvents),
+            "shareSide": book.shareSideSnapshot,
             "operators": .array(book.operators.sorted().map(JSON.string)),
             "operatorSets": .object(sets),
             "pods": .object(pods),
@@ -482,13 +482,19 @@ extension LedgerDomain {
         ])
     }
 
-    /// Restores the restaking state: plain data as is; the share side by replaying its events.
+    /// Restores the restaking state: plain data as is; the share side from its images, or, in
+    /// a snapshot written before them, by replaying its events (`shareEvents`).
     mutating func restoreRestaking(_ snapshot: JSON?) throws(ContractError) {
         guard let snapshot else { return }  // a snapshot from before restaking
         var book = RestakingBook()
-        for item in try snapshot.array("shareEvents") {
-            book.replay(EventEnvelope(
-                source: "ledger", seq: try item.uint64("seq"), type: try item.string("type"), epoch: nil, body: try item.object("body")))
+        if let shareEvents = snapshot["shareEvents"] {
+            for item in try ImageJSON.array(shareEvents, "ledger snapshot: share events") {
+                book.replay(EventEnvelope(
+                    source: "ledger", seq: try item.uint64("seq"), type: try item.string("type"), epoch: nil,
+                    body: try item.object("body")))
+            }
+        } else {
+            try book.restoreShareSide(try snapshot.object("shareSide"))
         }
         for item in try snapshot.array("operators") {
             guard case .string(let name) = item else { throw ContractError(.invalidArgument, "ledger snapshot: restaking operator") }

@@ -28,9 +28,10 @@ struct RestakingSlashRecord: Sendable, Equatable {
 /// Two halves. The *share side* — the accounting core's ``RestakingLedger`` and one
 /// ``StrategyPool`` per token strategy — changes only through ``perform(_:_:)``, whose every
 /// input is in the own event's body (including the strategy's token balance, which rebases for
-/// steth); the snapshot keeps those events and replays them (the ledger has no serialized form
-/// yet, as slashing's `AllocationBook`). Everything else (pods, mirrors, burn counters, the
-/// rewards escrow) is plain data and goes into the snapshot as is.
+/// steth); the snapshot holds it as the core's images (``RestakingLedger/Image``,
+/// ``StrategyPool/Image``), O(state). Snapshots written before the images kept the share events
+/// instead (`shareEvents`); those are still restored by replaying them. Everything else (pods,
+/// mirrors, burn counters, the rewards escrow) is plain data and goes into the snapshot as is.
 struct RestakingBook: Sendable, Equatable {
     /// Strategies the ledger knows (as slashing's `AVSRegistry.strategies`).
     static let strategies = ["native", "reth", "steth", "wsteth"]
@@ -42,7 +43,7 @@ struct RestakingBook: Sendable, Equatable {
         name == "native" ? RestakingLedger.beaconChainStrategy : StrategyID(name)
     }
 
-    // Share side (replayed).
+    // Share side (imaged in snapshots).
     var ledger = RestakingLedger()
     var pools: [String: StrategyPool] = [:]
     /// Slashed shares a strategy could not pay out yet (a vault under water after a negative
@@ -50,7 +51,6 @@ struct RestakingBook: Sendable, Equatable {
     var unburnedShares: [String: UInt128] = [:]
     /// Deposit shares each queued withdrawal took (the core keeps only its scaled shares).
     var withdrawalDepositShares: [UInt64: UInt128] = [:]
-    var shareEvents: [JSON] = []
 
     // Plain data.
     var operators: Set<String> = []
@@ -222,15 +222,42 @@ struct RestakingBook: Sendable, Equatable {
         }
     }
 
-    /// Applies a journaled share event (it was performed when decided, so it cannot fail now)
-    /// and keeps it for the snapshot.
+    /// Applies a journaled share event (it was performed when decided, so it cannot fail now).
     mutating func replay(_ event: EventEnvelope) {
         do {
             _ = try perform(event.type, event.body)
         } catch {
             preconditionFailure("own event \(event.type) at seq \(event.seq) refused by the restaking ledger: \(error)")
         }
-        shareEvents.append(.object(["type": .string(event.type), "seq": .int(event.seq), "body": event.body]))
+    }
+
+    // MARK: Snapshot of the share side
+
+    /// The share side, O(state): the ledger's and the pools' images, and the two tables kept
+    /// beside them.
+    var shareSideSnapshot: JSON {
+        .object([
+            "ledger": ImageJSON.json(ledger.image),
+            "pools": .object(pools.mapValues { ImageJSON.json($0.image) }),
+            "unburnedShares": .object(unburnedShares.mapValues { .amount($0) }),
+            "withdrawalDepositShares": .object(Dictionary(uniqueKeysWithValues: withdrawalDepositShares.map {
+                (String($0.key), JSON.amount($0.value))
+            })),
+        ])
+    }
+
+    mutating func restoreShareSide(_ snapshot: JSON) throws(ContractError) {
+        ledger = try ImageJSON.ledger(try snapshot.object("ledger"))
+        for (strategy, value) in try ImageJSON.object(snapshot["pools"], "ledger snapshot: strategy pools") {
+            pools[strategy] = try ImageJSON.pool(value)
+        }
+        for (strategy, value) in try ImageJSON.object(snapshot["unburnedShares"], "ledger snapshot: unburned shares") {
+            unburnedShares[strategy] = try ImageJSON.amount(value, "unburnedShares")
+        }
+        for (key, value) in try ImageJSON.object(snapshot["withdrawalDepositShares"], "ledger snapshot: withdrawal shares") {
+            guard let id = UInt64(key) else { throw ImageJSON.malformed("ledger snapshot: withdrawal id \(key)") }
+            withdrawalDepositShares[id] = try ImageJSON.amount(value, "withdrawalDepositShares")
+        }
     }
 
     // MARK: Reading

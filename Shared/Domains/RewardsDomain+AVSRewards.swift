@@ -116,9 +116,6 @@ struct AVSRewardsBook: Sendable, Equatable {
     /// Submissions with epochs left, ascending.
     var activeSubmissions: [UInt64] = []
     var claimedWei: [String: [ClaimKey: UInt128]] = [:]
-    /// Every own event that changed this state (and every epoch that distributed), in order:
-    /// the snapshot replays them (``RewardIndex`` and ``AllocationBook`` have no serialized form yet).
-    var log: [JSON] = []
 
     static let defaultSplitBips: UInt64 = 1000
 
@@ -264,7 +261,6 @@ struct AVSRewardsBook: Sendable, Equatable {
         default:
             return false
         }
-        log.append(.object(["type": .string(event.type), "seq": .int(event.seq), "body": event.body]))
         return true
     }
 
@@ -498,18 +494,177 @@ struct AVSRewardsBook: Sendable, Equatable {
 
     // MARK: Snapshots
 
-    var snapshot: JSON { .object(["log": .array(log)]) }
+    /// Every field, O(state): the book and each index as the core's images, the tables as
+    /// sorted arrays (or in their own order where it matters: set members, an operator's
+    /// index sets, an AVS's submissions). Nothing here grows with epochs or events, only with
+    /// holders, operators, sets, submissions and split changes.
+    var snapshot: JSON {
+        func set(_ operatorSet: OperatorSetID) -> [String: JSON] {
+            ["avs": .string(operatorSet.avs.rawValue), "setId": .int(operatorSet.setNumber)]
+        }
+        func source(_ source: Source) -> JSON {
+            .object(set(source.operatorSet).merging(
+                ["operator": .string(source.operatorName), "strategy": .string(source.strategy)]) { $1 })
+        }
+        func byOperatorStrategy<Value>(_ table: [OperatorStrategy: Value], _ json: (Value) -> JSON) -> JSON {
+            .array(table.keys.sorted { ($0.operatorName, $0.strategy) < ($1.operatorName, $1.strategy) }.map { key in
+                .object(["operator": .string(key.operatorName), "strategy": .string(key.strategy), "value": json(table[key]!)])
+            })
+        }
+        return .object([
+            "book": ImageJSON.json(book.image),
+            "setStrategies": .array(setStrategies.keys.sorted().map { key in
+                .object(set(key).merging(["names": .array(setStrategies[key]!.map(JSON.string))]) { $1 })
+            }),
+            "setMembers": .array(setMembers.keys.sorted().map { key in
+                .object(set(key).merging(["names": .array(setMembers[key]!.map(JSON.string))]) { $1 })
+            }),
+            "operatorShares": byOperatorStrategy(operatorShares) { .amount($0) },
+            "positions": .object(Dictionary(uniqueKeysWithValues: positions.map { staker, byStrategy in
+                (staker.rawValue, JSON.object(byStrategy.mapValues { position in
+                    .object([
+                        "operator": position.operatorName.map(JSON.string) ?? .null,
+                        "scaledShares": .amount(position.scaledShares),
+                    ])
+                }))
+            })),
+            "delegators": byOperatorStrategy(delegators) { .object($0.mapValues { .amount($0) }) },
+            "indexes": .array(indexes.keys.sorted().map { key in
+                .object(["source": source(key), "index": ImageJSON.json(indexes[key]!.image)])
+            }),
+            "indexSets": byOperatorStrategy(indexSets) { sets in .array(sets.map { .object(set($0)) }) },
+            "sourcesByHolder": .object(sourcesByHolder.mapValues { .array($0.sorted().map(source)) }),
+            "splits": .object(splits.mapValues { changes in
+                .array(changes.map { .array([.int($0.effectEpoch), .int($0.splitBips)]) })
+            }),
+            "submissions": .array(submissions.keys.sorted().map { id in
+                let submission = submissions[id]!
+                return .object([
+                    "submission": .int(submission.submission), "avs": .string(submission.avs), "setId": .int(submission.setId),
+                    "amountWei": .amount(submission.amountWei), "epochs": .int(submission.epochs),
+                    "startEpoch": .int(submission.startEpoch), "perEpochWei": .amount(submission.perEpochWei),
+                    "distributedWei": .amount(submission.distributedWei),
+                    "undistributedWei": .amount(submission.undistributedWei),
+                ])
+            }),
+            "submissionsByAVS": .object(submissionsByAVS.mapValues { .array($0.map { .int($0) }) }),
+            "activeSubmissions": .array(activeSubmissions.map { .int($0) }),
+            "claimedWei": .object(claimedWei.mapValues { byKey in
+                .array(byKey.keys.sorted().map { key in
+                    .object(set(key.operatorSet).merging(
+                        ["role": .string(key.role), "amountWei": .amount(byKey[key]!)]) { $1 })
+                })
+            }),
+        ])
+    }
 
-    /// Replays a snapshot's log (O(history): one entry per own event and per distributing epoch).
+    /// Restores a snapshot: from its images, or, written before them (`{"log": [...]}`), by
+    /// replaying the log (one entry per own event and per distributing epoch).
     init(snapshot: JSON?) throws(ContractError) {
         self.init()
         guard let snapshot else { return }  // a snapshot from before AVS rewards
-        for item in try snapshot.array("log") {
-            let envelope = EventEnvelope(
-                source: "rewards", seq: try item.uint64("seq"), type: try item.string("type"), epoch: nil,
-                body: try item.object("body"))
-            guard apply(envelope) else { throw ContractError(.invalidArgument, "rewards snapshot: unknown AVS event \(envelope.type)") }
+        if let log = snapshot["log"] {
+            for item in try ImageJSON.array(log, "rewards snapshot: AVS log") {
+                let envelope = EventEnvelope(
+                    source: "rewards", seq: try item.uint64("seq"), type: try item.string("type"), epoch: nil,
+                    body: try item.object("body"))
+                guard apply(envelope) else {
+                    throw ContractError(.invalidArgument, "rewards snapshot: unknown AVS event \(envelope.type)")
+                }
+            }
+            return
         }
+        try restoreImages(snapshot)
+    }
+
+    private mutating func restoreImages(_ snapshot: JSON) throws(ContractError) {
+        func names(_ item: JSON) throws(ContractError) -> [String] {
+            try item.array("names").map { name throws(ContractError) in try ImageJSON.string(name, "rewards snapshot: names") }
+        }
+        func source(_ item: JSON) throws(ContractError) -> Source {
+            Source(
+                operatorName: try item.string("operator"), operatorSet: try Self.operatorSet(item),
+                strategy: try item.string("strategy"))
+        }
+        func operatorStrategy(_ item: JSON) throws(ContractError) -> OperatorStrategy {
+            OperatorStrategy(operatorName: try item.string("operator"), strategy: try item.string("strategy"))
+        }
+        book = try ImageJSON.book(try snapshot.object("book"))
+        for item in try snapshot.array("setStrategies") { setStrategies[try Self.operatorSet(item)] = try names(item) }
+        for item in try snapshot.array("setMembers") { setMembers[try Self.operatorSet(item)] = try names(item) }
+        for item in try snapshot.array("operatorShares") { operatorShares[try operatorStrategy(item)] = try item.amount("value") }
+        for (staker, value) in try ImageJSON.object(snapshot["positions"], "rewards snapshot: positions") {
+            var byStrategy: [String: Position] = [:]  // may be empty: kept as it was
+            for (strategy, position) in try ImageJSON.object(value, "rewards snapshot: positions") {
+                byStrategy[strategy] = Position(
+                    operatorName: try position.optionalString("operator"), scaledShares: try position.amount("scaledShares"))
+            }
+            positions[StakerID(staker)] = byStrategy
+        }
+        for item in try snapshot.array("delegators") {
+            var stakers: [String: UInt128] = [:]
+            for (staker, amount) in try ImageJSON.object(item["value"], "rewards snapshot: delegators") {
+                stakers[staker] = try ImageJSON.amount(amount, "rewards snapshot: delegator shares")
+            }
+            delegators[try operatorStrategy(item)] = stakers
+        }
+        for item in try snapshot.array("indexes") {
+            let key = try source(try item.object("source"))
+            indexes[key] = try ImageJSON.rewardIndex(try item.object("index"))
+            sourcesByOperator[key.operatorName, default: []].insert(key)  // inserted with each index
+        }
+        for item in try snapshot.array("indexSets") {
+            indexSets[try operatorStrategy(item)] = try item.array("value").map { set throws(ContractError) in
+                try Self.operatorSet(set)
+            }
+        }
+        for (holder, value) in try ImageJSON.object(snapshot["sourcesByHolder"], "rewards snapshot: sources by holder") {
+            var sources: Set<Source> = []
+            for item in try ImageJSON.array(value, "rewards snapshot: sources") { sources.insert(try source(item)) }
+            sourcesByHolder[holder] = sources
+        }
+        for (operatorName, value) in try ImageJSON.object(snapshot["splits"], "rewards snapshot: splits") {
+            splits[operatorName] = try ImageJSON.array(value, "rewards snapshot: splits").map { change throws(ContractError) in
+                let pair = try ImageJSON.array(change, "rewards snapshot: split change")
+                guard pair.count == 2 else { throw ImageJSON.malformed("rewards snapshot: split change") }
+                return SplitChange(
+                    effectEpoch: try ImageJSON.uint64(pair[0], "effectEpoch"), splitBips: try ImageJSON.uint64(pair[1], "splitBips"))
+            }
+        }
+        for item in try snapshot.array("submissions") {
+            let setId = try item.uint64("setId")
+            guard setId <= UInt64(UInt32.max) else { throw ContractError(.invalidArgument, "rewards snapshot: bad set id") }
+            var submission = Submission(
+                submission: try item.uint64("submission"), avs: try item.string("avs"), setId: UInt32(setId),
+                amountWei: try item.amount("amountWei"), epochs: try item.uint64("epochs"),
+                startEpoch: try item.uint64("startEpoch"), perEpochWei: try item.amount("perEpochWei"))
+            submission.distributedWei = try item.amount("distributedWei")
+            submission.undistributedWei = try item.amount("undistributedWei")
+            submissions[submission.submission] = submission
+        }
+        for (avs, value) in try ImageJSON.object(snapshot["submissionsByAVS"], "rewards snapshot: submissions by AVS") {
+            submissionsByAVS[avs] = try ImageJSON.array(value, "rewards snapshot: submissions").map { id throws(ContractError) in
+                try ImageJSON.uint64(id, "submission")
+            }
+        }
+        activeSubmissions = try snapshot.array("activeSubmissions").map { id throws(ContractError) in
+            try ImageJSON.uint64(id, "submission")
+        }
+        for (account, value) in try ImageJSON.object(snapshot["claimedWei"], "rewards snapshot: claimed") {
+            for item in try ImageJSON.array(value, "rewards snapshot: claimed") {
+                let key = ClaimKey(operatorSet: try Self.operatorSet(item), role: try item.string("role"))
+                claimedWei[account, default: [:]][key] = try item.amount("amountWei")
+            }
+        }
+        // Every reference resolves: what the views and epochs dereference with `!`.
+        let known = Set(indexes.keys)
+        guard sourcesByHolder.values.allSatisfy({ $0.isSubset(of: known) }),
+            activeSubmissions.allSatisfy({ submissions[$0] != nil }),
+            submissionsByAVS.values.allSatisfy({ $0.allSatisfy { submissions[$0] != nil } }),
+            indexSets.allSatisfy({ key, sets in
+                sets.allSatisfy { known.contains(Source(operatorName: key.operatorName, operatorSet: $0, strategy: key.strategy)) }
+            })
+        else { throw ContractError(.invalidArgument, "rewards snapshot: a reference to a missing index or submission") }
     }
 
     init() {}

@@ -30,10 +30,7 @@ struct AVSRegistry: Sendable, Equatable {
     var epoch: UInt64 = 0
     /// True from the first join on: every epoch boundary is then recorded.
     var tracksEpochs = false
-    /// Every own event that changed the book, in order: the snapshot replays them (the book
-    /// has no serialized form yet).
-    var bookEvents: [JSON] = []
-    /// Every AVS slash per operator set, oldest first (rebuilt by the snapshot's replay).
+    /// Every AVS slash per operator set, oldest first (what `slashing.avs.show` lists).
     var slashings: [OperatorSetID: [AVSSlashing]] = [:]
 }
 
@@ -427,14 +424,13 @@ extension SlashingDomain {
         return true
     }
 
-    /// Applies a book change of an own event and remembers the event for snapshots.
+    /// Applies a book change of an own event (decided on a copy, so it cannot fail now).
     private mutating func mustBook(_ event: EventEnvelope, _ change: (inout AllocationBook) throws(AccountingError) -> Void) {
         do {
             try change(&restaking.book)
         } catch {
             preconditionFailure("own event \(event.type) at seq \(event.seq) refused by the allocation book: \(error.code)")
         }
-        restaking.bookEvents.append(.object(["type": .string(event.type), "seq": .int(event.seq), "body": event.body]))
     }
 
     func reactAVS(to event: EventEnvelope) -> [NewEvent]? {
@@ -456,11 +452,31 @@ extension SlashingDomain {
 
     // MARK: Snapshots
 
+    /// The restaking part, O(state): AVSs and their sets, tracked operators, the book's image
+    /// and the slash history (`slashing.avs.show`). A snapshot written before the book had an
+    /// image holds `bookEvents` instead (every own event that changed the book), restored by
+    /// replaying them.
     func avsSnapshot() -> JSON {
         .object([
             "avss": .array(restaking.avss.keys.sorted().map { .string($0) }),
             "epoch": .int(restaking.epoch),
-            "bookEvents": .array(restaking.bookEvents),
+            "operatorSets": .array(restaking.avss.keys.sorted().flatMap { avs in
+                restaking.avss[avs]!.keys.sorted().map { setId -> JSON in
+                    .object([
+                        "avs": .string(avs), "setId": .int(setId),
+                        "strategies": .array(restaking.avss[avs]![setId]!.map { .string($0) }),
+                    ])
+                }
+            }),
+            "operators": .object(restaking.operators.mapValues { .int($0) }),
+            "tracksEpochs": .bool(restaking.tracksEpochs),
+            "book": ImageJSON.json(restaking.book.image),
+            "slashings": .array(restaking.slashings.keys.sorted().map { set in
+                .object([
+                    "avs": .string(set.avs.rawValue), "setId": .int(set.setNumber),
+                    "slashes": .array(restaking.slashings[set]!.map(\.json)),
+                ])
+            }),
         ])
     }
 
@@ -470,10 +486,36 @@ extension SlashingDomain {
             guard case .string(let avs) = item else { throw ContractError(.invalidArgument, "slashing snapshot: bad AVS") }
             restaking.avss[avs] = [:]
         }
-        for item in try snapshot.array("bookEvents") {
-            let envelope = EventEnvelope(
-                source: "slashing", seq: try item.uint64("seq"), type: try item.string("type"), epoch: nil, body: try item.object("body"))
-            _ = applyAVS(envelope)
+        if let bookEvents = snapshot["bookEvents"] {
+            // Written before the book had an image: replay what changed it.
+            for item in try ImageJSON.array(bookEvents, "slashing snapshot: book events") {
+                let envelope = EventEnvelope(
+                    source: "slashing", seq: try item.uint64("seq"), type: try item.string("type"), epoch: nil,
+                    body: try item.object("body"))
+                _ = applyAVS(envelope)
+            }
+        } else {
+            for item in try snapshot.array("operatorSets") {
+                let setId = try item.uint64("setId")
+                guard setId <= UInt64(UInt32.max) else { throw ContractError(.invalidArgument, "slashing snapshot: bad set id") }
+                restaking.avss[try item.string("avs"), default: [:]][UInt32(setId)] = try item.array("strategies").map {
+                    name throws(ContractError) in try ImageJSON.string(name, "slashing snapshot: set strategies")
+                }
+            }
+            for (name, delay) in try ImageJSON.object(snapshot["operators"], "slashing snapshot: operators") {
+                restaking.operators[name] = try ImageJSON.uint64(delay, "slashing snapshot: allocation delay")
+            }
+            restaking.tracksEpochs = try snapshot.bool("tracksEpochs")
+            restaking.book = try ImageJSON.book(try snapshot.object("book"))
+            for item in try snapshot.array("slashings") {
+                let set = try AVSRewardsBook.operatorSet(item)
+                restaking.slashings[set] = try item.array("slashes").map { slash throws(ContractError) in
+                    AVSSlashing(
+                        operatorName: try slash.string("operator"), epoch: try slash.uint64("epoch"),
+                        slashId: try slash.uint64("slashId"), wadToSlash: try slash.amount("wadToSlash"),
+                        reason: try slash.string("reason"), strategies: slash["strategies"] ?? .array([]))
+                }
+            }
         }
         restaking.epoch = try snapshot.uint64("epoch")
     }

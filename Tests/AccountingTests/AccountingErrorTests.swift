@@ -12,7 +12,7 @@ import Testing
         .invalidMagnitude, .notWithdrawalOwner, .epochInPast, .operatorSetNotFound, .operatorSetAlreadyExists,
         .strategyNotInOperatorSet, .alreadyRegisteredForOperatorSet, .notRegisteredForOperatorSet,
         .operatorNotSlashable, .modificationAlreadyPending, .sameMagnitude, .insufficientMagnitude,
-        .invalidWadToSlash,
+        .invalidWadToSlash, .invalidImage,
     ]
 
     @Test func codesAreUniqueSnakeCaseAndDocumented() {

@@ -335,7 +335,12 @@ import Testing
         try advance(&world, 5)
         // No submission: epochs record nothing for AVS rewards.
         #expect(world.journals["rewards"]!.filter { $0.type != "rewards.EpochProcessed" }.count == 1)
-        #expect(try world.rewards.snapshot().at("avsRewards").array("log").count == 1)
+        // The snapshot holds the one position, and no log of events.
+        let avsRewards = try world.rewards.snapshot().at("avsRewards")
+        #expect(avsRewards["log"] == nil)
+        #expect(try avsRewards.at("positions") == .object(["s0": .object(["steth": .object([
+            "operator": .null, "scaledShares": "5",
+        ])])]))
     }
 }
 

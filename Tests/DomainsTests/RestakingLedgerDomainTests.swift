@@ -244,7 +244,7 @@ import Testing
         try expectAuditExact(world, "completions")
 
         // A ledger restored from its snapshot carries on exactly as the live one (its share side
-        // was replayed: magnitude histories and queue history included).
+        // restored from the core's image: magnitude histories and queue history included).
         var restoredWorld = world
         restoredWorld.ledger = try LedgerDomain(snapshot: try JSONCodec.parse(JSONCodec.serialize(world.ledger.snapshot())))
         for step in [0, 1] {
