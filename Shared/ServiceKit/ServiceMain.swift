@@ -37,7 +37,7 @@ public enum ServiceMain {
             for source in ServiceName.allCases where source != service {
                 sources[source.rawValue] = config.endpoint(for: source)
             }
-            let options = RuntimeOptions(
+            var options = RuntimeOptions(
                 requestEndpoint: config.bindAddress(for: service),
                 busPublishersEndpoint: config.bus.publishers,
                 busSubscribersEndpoint: config.bus.subscribers,
@@ -45,6 +45,7 @@ public enum ServiceMain {
                 roles: Roles(admins: Set(config.roles.admin), oracles: Set(config.roles.oracle)),
                 heartbeatIntervalMs: config.heartbeatIntervalMs,
                 requestTimeoutMs: config.requestTimeoutMs)
+            options.snapshotEveryEvents = UInt64(config.snapshotEveryEvents)
             let runtime = try ServiceRuntime<Domain>(
                 journal: journal, options: options, version: StakelineVersion.current, logger: logger)
             let group = ServiceGroup(

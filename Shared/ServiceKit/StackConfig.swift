@@ -33,7 +33,8 @@ public enum ServiceName: String, Sendable, Hashable, CaseIterable {
 ///   "roles": {"admin": ["admin"], "oracle": ["oracle"]},
 ///   "durability": "full",
 ///   "heartbeatIntervalMs": 1000,
-///   "requestTimeoutMs": 3000
+///   "requestTimeoutMs": 3000,
+///   "snapshotEveryEvents": 50000
 /// }
 /// ```
 /// Every endpoint is `tcp://host:port`: host non-empty (a name, an IPv4 address, `*`, or an
@@ -54,6 +55,9 @@ public struct StackConfig: Sendable, Hashable {
     public var heartbeatIntervalMs: Int
     /// How long a client waits for a reply, in milliseconds; 1…3_600_000.
     public var requestTimeoutMs: Int
+    /// How many of its own events a service journals between two snapshots; 1…100_000_000.
+    /// Fewer means a faster start (less journal to replay) for more snapshot writes.
+    public var snapshotEveryEvents: Int
 
     /// The bus proxy's three endpoints.
     public struct BusEndpoints: Sendable, Hashable {
@@ -127,7 +131,8 @@ public struct StackConfig: Sendable, Hashable {
 
     public init(
         dataDir: String, bus: BusEndpoints, services: ServiceEndpoints, roles: Roles,
-        durability: Journal.Durability, heartbeatIntervalMs: Int, requestTimeoutMs: Int
+        durability: Journal.Durability, heartbeatIntervalMs: Int, requestTimeoutMs: Int,
+        snapshotEveryEvents: Int = 50_000
     ) {
         self.dataDir = dataDir
         self.bus = bus
@@ -136,6 +141,7 @@ public struct StackConfig: Sendable, Hashable {
         self.durability = durability
         self.heartbeatIntervalMs = heartbeatIntervalMs
         self.requestTimeoutMs = requestTimeoutMs
+        self.snapshotEveryEvents = snapshotEveryEvents
     }
 
     /// The embedded defaults: a whole stack on loopback, data in `./.data`.
@@ -169,6 +175,7 @@ public struct StackConfig: Sendable, Hashable {
         "STAKELINE_DURABILITY": "durability",
         "STAKELINE_ADMINS": "roles.admin",
         "STAKELINE_ORACLES": "roles.oracle",
+        "STAKELINE_SNAPSHOT_EVERY_EVENTS": "snapshotEveryEvents",
     ]
 
     /// Every key, in file order, dotted for nested ones: the keys of the file, of
@@ -177,10 +184,13 @@ public struct StackConfig: Sendable, Hashable {
         "dataDir", "bus.publishers", "bus.subscribers", "bus.control",
         "services.ledger", "services.rewards", "services.operators", "services.slashing",
         "roles.admin", "roles.oracle", "durability", "heartbeatIntervalMs", "requestTimeoutMs",
+        "snapshotEveryEvents",
     ]
 
     /// Upper bound of `heartbeatIntervalMs` and `requestTimeoutMs`: one hour.
     public static let intervalMsMax = 3_600_000
+    /// Upper bound of `snapshotEveryEvents`.
+    public static let snapshotEveryEventsMax = 100_000_000
 }
 
 // MARK: - Loading
@@ -272,6 +282,7 @@ extension StackConfig {
         }
         try Self.checkInterval(heartbeatIntervalMs, key: "heartbeatIntervalMs", source: source)
         try Self.checkInterval(requestTimeoutMs, key: "requestTimeoutMs", source: source)
+        try Self.checkSnapshotInterval(snapshotEveryEvents, source: source)
     }
 
     private var endpointFields: [(String, String)] {
@@ -325,6 +336,7 @@ extension StackConfig {
             "durability": durability.rawValue,
             "heartbeatIntervalMs": heartbeatIntervalMs,
             "requestTimeoutMs": requestTimeoutMs,
+            "snapshotEveryEvents": snapshotEveryEvents,
         ]
         let data = try? JSONSerialization.data(
             withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
@@ -452,7 +464,9 @@ extension StackConfig {
                 text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
                     .filter { !$0.isEmpty }.map { .string($0) })
         }
-        if key == "heartbeatIntervalMs" || key == "requestTimeoutMs", let integer = Int64(text) {
+        if key == "heartbeatIntervalMs" || key == "requestTimeoutMs" || key == "snapshotEveryEvents",
+            let integer = Int64(text)
+        {
             return .integer(integer)
         }
         return .string(text)
@@ -501,6 +515,16 @@ extension StackConfig {
             heartbeatIntervalMs = try Self.interval(value, key: key, source: source)
         case "requestTimeoutMs":
             requestTimeoutMs = try Self.interval(value, key: key, source: source)
+        case "snapshotEveryEvents":
+            guard case .integer(let integer) = value else {
+                throw Self.wrongType(key, expected: "a whole number of events", found: value, source: source)
+            }
+            guard integer >= 1, integer <= Int64(Self.snapshotEveryEventsMax) else {
+                throw ConfigError(
+                    .invalidValue, key: key,
+                    "\(source): snapshotEveryEvents must be 1…\(Self.snapshotEveryEventsMax) events, not \(integer)")
+            }
+            snapshotEveryEvents = Int(integer)
         default:
             throw ConfigError(
                 .unknownKey, key: key,
@@ -553,6 +577,14 @@ extension StackConfig {
     private static func checkInterval(_ value: Int, key: String, source: String) throws(ConfigError) {
         guard (1...intervalMsMax).contains(value) else {
             throw ConfigError(.invalidValue, key: key, "\(source): \(key) must be 1…\(intervalMsMax) ms, not \(value)")
+        }
+    }
+
+    private static func checkSnapshotInterval(_ value: Int, source: String) throws(ConfigError) {
+        guard (1...snapshotEveryEventsMax).contains(value) else {
+            throw ConfigError(
+                .invalidValue, key: "snapshotEveryEvents",
+                "\(source): snapshotEveryEvents must be 1…\(snapshotEveryEventsMax) events, not \(value)")
         }
     }
 

@@ -23,7 +23,9 @@ final class StackHarness {
 
     static let services = ["ledger", "rewards", "operators", "slashing"]
 
-    init() throws {
+    /// - Parameter snapshotEveryEvents: how often the services snapshot (their default, 50 000,
+    ///   when nil); a small value makes a test's restarts load snapshots, not only journals.
+    init(snapshotEveryEvents: Int? = nil) throws {
         root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
         binDir = root.appendingPathComponent(".build/debug")
@@ -35,7 +37,7 @@ final class StackHarness {
         busPublishers = LoopbackPort.endpoint()
         busSubscribers = LoopbackPort.endpoint()
         busControl = LoopbackPort.endpoint()
-        let config: [String: Any] = [
+        var config: [String: Any] = [
             "dataDir": home.appendingPathComponent("data").path,
             "bus": ["publishers": busPublishers, "subscribers": busSubscribers, "control": busControl],
             "services": endpoints,
@@ -44,6 +46,7 @@ final class StackHarness {
             // under that load is not what these tests check.
             "requestTimeoutMs": 5000,
         ]
+        if let snapshotEveryEvents { config["snapshotEveryEvents"] = snapshotEveryEvents }
         configPath = home.appendingPathComponent("stakeline.json").path
         try JSONSerialization.data(withJSONObject: config, options: [.sortedKeys])
             .write(to: URL(fileURLWithPath: configPath))

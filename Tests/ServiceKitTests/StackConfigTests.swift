@@ -25,6 +25,7 @@ struct StackConfigTests {
         #expect(config.durability == .full)
         #expect(config.heartbeatIntervalMs == 1000)
         #expect(config.requestTimeoutMs == 3000)
+        #expect(config.snapshotEveryEvents == 50_000)
         #expect(config.journalPath(for: "ledger") == ".data/ledger.sqlite")
         #expect(config.journalPath(for: .slashing) == ".data/slashing.sqlite")
         #expect(ServiceName.allCases.map(\.rawValue) == ["ledger", "rewards", "operators", "slashing"])
@@ -166,6 +167,9 @@ struct StackConfigTests {
             (#"{"requestTimeoutMs": 0}"#, .invalidValue, "requestTimeoutMs"),
             (#"{"requestTimeoutMs": 3600001}"#, .invalidValue, "requestTimeoutMs"),
             (#"{"requestTimeoutMs": null}"#, .wrongType, "requestTimeoutMs"),
+            (#"{"snapshotEveryEvents": 0}"#, .invalidValue, "snapshotEveryEvents"),
+            (#"{"snapshotEveryEvents": 100000001}"#, .invalidValue, "snapshotEveryEvents"),
+            (#"{"snapshotEveryEvents": "50000"}"#, .wrongType, "snapshotEveryEvents"),
             (#"["dataDir"]"#, .wrongType, nil),
             (#"{"dataDir": "x""#, .invalidJSON, nil),
             (#"{dataDir: "x"}"#, .invalidJSON, nil),
@@ -222,6 +226,7 @@ struct StackConfigTests {
         config.roles.oracle = ["o1", "o2"]
         config.durability = .normal
         config.requestTimeoutMs = 1234
+        config.snapshotEveryEvents = 16
         let parsed = try StackConfig.parse(json: Data(config.fileJSON().utf8))
         #expect(parsed == config)
         #expect(config.fileJSON().contains("\"dataDir\" : \"/var/lib/stakeline\""))
@@ -255,12 +260,12 @@ struct StackConfigTests {
     @Test("every documented key is accepted by the file, the environment map and overrides")
     func keysAreConsistent() throws {
         #expect(Set(StackConfig.environmentKeys.values).isSubset(of: Set(StackConfig.keys)))
-        #expect(StackConfig.environmentKeys.count == 11)
+        #expect(StackConfig.environmentKeys.count == 12)
         for key in StackConfig.keys {
             let value: String =
                 switch key {
                 case "durability": "normal"
-                case "heartbeatIntervalMs", "requestTimeoutMs": "42"
+                case "heartbeatIntervalMs", "requestTimeoutMs", "snapshotEveryEvents": "42"
                 case let key where key.hasPrefix("roles."): "x,y"
                 case let key where key.contains("."): "tcp://h:42"
                 default: "dir"
