@@ -44,9 +44,7 @@ public enum FixedPoint {
     public static func mulDivFloor(
         _ a: UInt128, _ b: UInt128, _ divisor: WordDivisor
     ) throws(AccountingError) -> UInt128 {
-        let (high, low) = multiplyFullWidth(a, b)
-        guard high < UInt128(divisor.value) else { throw .overflow }
-        return divisor.divide(high: high, low: low).quotient
+        try mulDivWithRemainder(a, b, divisor).quotient
     }
 
     /// `ceil(a × b / divisor)` for a prepared divisor: multiplications, no hardware division.
@@ -54,12 +52,20 @@ public enum FixedPoint {
     public static func mulDivCeil(
         _ a: UInt128, _ b: UInt128, _ divisor: WordDivisor
     ) throws(AccountingError) -> UInt128 {
-        let (high, low) = multiplyFullWidth(a, b)
-        guard high < UInt128(divisor.value) else { throw .overflow }
-        let (quotient, remainder) = divisor.divide(high: high, low: low)
+        let (quotient, remainder) = try mulDivWithRemainder(a, b, divisor)
         if remainder == 0 { return quotient }
         guard quotient != .max else { throw .overflow }
         return quotient &+ 1
+    }
+
+    /// `a × b / divisor`, quotient and remainder, for a prepared divisor.
+    @inlinable @inline(__always)
+    static func mulDivWithRemainder(
+        _ a: UInt128, _ b: UInt128, _ divisor: WordDivisor
+    ) throws(AccountingError) -> (quotient: UInt128, remainder: UInt128) {
+        let (high, low) = multiplyFullWidth(a, b)
+        guard high < UInt128(divisor.value) else { throw .overflow }
+        return divisor.divide(high: high, low: low)
     }
 
     /// `(a × b + addend) / divisor` as quotient and remainder, through the 256-bit value.
