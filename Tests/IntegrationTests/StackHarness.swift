@@ -53,7 +53,9 @@ final class StackHarness {
     }
 
     var environment: [String: String] {
-        var environment = ProcessInfo.processInfo.environment
+        // The caller's own STAKELINE_* settings (a developer's stack, say) would override this
+        // stack's config file: only the harness's own are passed on.
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("STAKELINE_") }
         environment["STAKELINE_HOME"] = home.path
         environment["STAKELINE_CONFIG"] = configPath
         environment["STAKELINE_BIN"] = binDir.path
