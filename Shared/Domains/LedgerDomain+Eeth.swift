@@ -624,36 +624,15 @@ extension LedgerDomain {
     // MARK: Views
 
     func eethWithdrawalList(_ body: JSON.Fields) throws(ContractError) -> JSON {
-        let account = try body.optionalString("account").map { name throws(ContractError) in
-            try AccountName.validated(name, field: "body.account")
-        }
-        let queue = eeth.tokens.queue
         let expected = eethExpectedFinalization(after: eeth)
-        var items: [JSON] = []
-        for (offset, request) in queue.requests.enumerated() {
-            if let account, request.owner.rawValue != account { continue }
-            let id = WithdrawalRequestID(UInt64(offset + 1))
-            let (amount, shares) = try accounting { () throws(AccountingError) in try queue.amountAndShares(of: id) }
-            let finalized = id <= queue.lastFinalizedRequestID
-            var fields: [String: JSON] = [
-                "id": .int(id.rawValue), "pool": .string(EethPool.name), "account": .string(request.owner.rawValue),
-                "amountWei": .amount(amount), "shares": .amount(shares),
-                "status": .string(request.isClaimed ? "claimed" : finalized ? "finalized" : "pending"),
-                "requestEpoch": .int(offset < eeth.tokens.requestEpochs.count ? eeth.tokens.requestEpochs[offset] : 0),
-                "finalizedEpoch": eeth.tokens.finalizedEpochs[id.rawValue].map { .int($0) } ?? .null,
-            ]
-            if finalized && !request.isClaimed {
-                fields["claimableWei"] = .amount(try accounting { () throws(AccountingError) in try queue.claimableWei(id) })
-            }
-            if !finalized {
-                fields["expectedFinalizationEpoch"] = .int(expected.epoch)
-                fields["includesRestakingEscrow"] = .bool(expected.escrow)
-            }
-            items.append(.object(fields))
-        }
+        let items = try withdrawalRecords(
+            of: eeth.tokens, account: try Self.optionalAccount(body), every: ["pool": .string(EethPool.name)],
+            pending: [
+                "expectedFinalizationEpoch": .int(expected.epoch), "includesRestakingEscrow": .bool(expected.escrow),
+            ])
         return .object([
-            "pool": .string(EethPool.name), "requests": .array(items), "unfinalizedWei": .amount(queue.unfinalizedAmountWei),
-            "bunkerMode": .bool(false),
+            "pool": .string(EethPool.name), "requests": .array(items),
+            "unfinalizedWei": .amount(eeth.tokens.queue.unfinalizedAmountWei), "bunkerMode": .bool(false),
         ])
     }
 

@@ -5,10 +5,29 @@ import ServiceKit
 /// The ledger's liquid-staking queries (docs/PROTOCOL.md §9.5).
 extension LedgerDomain {
     func withdrawalList(_ body: JSON.Fields) throws(ContractError) -> JSON {
-        let account = try body.optionalString("account").map { name throws(ContractError) in
+        let items = try withdrawalRecords(
+            of: steth, account: try Self.optionalAccount(body), every: [:],
+            pending: ["expectedFinalizationEpoch": .int(expectedFinalizationEpoch(after: steth))])
+        return .object([
+            "requests": .array(items), "unfinalizedWei": .amount(steth.queue.unfinalizedAmountWei),
+            "bunkerMode": .bool(steth.bunkerMode),
+        ])
+    }
+
+    /// `body.account`, validated, when given.
+    static func optionalAccount(_ body: JSON.Fields) throws(ContractError) -> String? {
+        try body.optionalString("account").map { name throws(ContractError) in
             try AccountName.validated(name, field: "body.account")
         }
-        let queue = steth.queue
+    }
+
+    /// One record per withdrawal request of a rebasing pool (steth or eeth), of `account` when
+    /// given: amounts, status, epochs and, once finalized, what it can claim. `every` is added to
+    /// each record, `pending` to each unfinalized one (computed once by the caller).
+    func withdrawalRecords(
+        of pool: StethPool, account: String?, every: [String: JSON], pending: [String: JSON]
+    ) throws(ContractError) -> [JSON] {
+        let queue = pool.queue
         var items: [JSON] = []
         for (offset, request) in queue.requests.enumerated() {
             if let account, request.owner.rawValue != account { continue }
@@ -19,19 +38,17 @@ extension LedgerDomain {
                 "id": .int(id.rawValue), "account": .string(request.owner.rawValue), "amountWei": .amount(amount),
                 "shares": .amount(shares),
                 "status": .string(request.isClaimed ? "claimed" : finalized ? "finalized" : "pending"),
-                "requestEpoch": .int(offset < steth.requestEpochs.count ? steth.requestEpochs[offset] : 0),
-                "finalizedEpoch": steth.finalizedEpochs[id.rawValue].map { .int($0) } ?? .null,
+                "requestEpoch": .int(offset < pool.requestEpochs.count ? pool.requestEpochs[offset] : 0),
+                "finalizedEpoch": pool.finalizedEpochs[id.rawValue].map { .int($0) } ?? .null,
             ]
+            fields.merge(every) { _, extra in extra }
             if finalized && !request.isClaimed {
                 fields["claimableWei"] = .amount(try accounting { () throws(AccountingError) in try queue.claimableWei(id) })
             }
-            if !finalized { fields["expectedFinalizationEpoch"] = .int(expectedFinalizationEpoch(after: steth)) }
+            if !finalized { fields.merge(pending) { _, extra in extra } }
             items.append(.object(fields))
         }
-        return .object([
-            "requests": .array(items), "unfinalizedWei": .amount(queue.unfinalizedAmountWei),
-            "bunkerMode": .bool(steth.bunkerMode),
-        ])
+        return items
     }
 
     func poolView(_ body: JSON.Fields) throws(ContractError) -> JSON {
